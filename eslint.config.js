@@ -1,0 +1,77 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const ours = ["schema", "warehouse", "tiktok", "tiktok-sandbox", "engine", "github", "cli", "github-action", "testkit"];
+/** Imports a package may not make; the allowed graph is also asserted in testkit/src/architecture.test.ts. */
+const forbidden = (pkg, names, message) => ({
+  files: [`packages/${pkg}/src/**/*.ts`],
+  ignores: ["**/*.test.ts"],
+  rules: {
+    "no-restricted-imports": ["error", { patterns: [{ group: names, message }] }],
+  },
+});
+const clients = {
+  knex: "warehouse",
+  pg: "warehouse",
+  mysql2: "warehouse",
+  "better-sqlite3": "warehouse",
+  undici: "tiktok",
+  "@octokit/*": "github",
+  "@actions/*": "github-action",
+};
+
+export default tseslint.config(
+  { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_", destructuredArrayIgnorePattern: "^_" },
+      ],
+      "no-console": "error",
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["@ferry/*/src/*", "../../*/src/*"], message: "import a package by its name, never its sources" }] },
+      ],
+    },
+  },
+  ...ours.map((pkg) =>
+    forbidden(
+      pkg,
+      [
+        "@ferry/*/src/*",
+        ...(pkg === "schema" || pkg === "tiktok-sandbox"
+          ? ours.filter((o) => o !== pkg).map((o) => `@ferry/${o}`)
+          : ["@ferry/cli", "@ferry/github-action"]),
+        ...Object.entries(clients)
+          .filter(([, owner]) => owner !== pkg)
+          .map(([name]) => name),
+      ],
+      "this package may not import that: each third-party I/O client lives in one package, and data flows one way (see README, Architecture)",
+    ),
+  ),
+  {
+    files: ["packages/tiktok/src/map/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["undici", "node:net", "node:http", "node:https", "../client/*"], message: "mapping is pure: no I/O" }] },
+      ],
+    },
+  },
+  {
+    files: [
+      "packages/cli/src/**/*.ts",
+      "packages/*/bin/**",
+      "packages/*/src/scripts/**",
+      "packages/bench/**",
+      "packages/testkit/**",
+      "packages/tiktok-sandbox/src/main.ts",
+    ],
+    rules: { "no-console": "off" },
+  },
+  { files: ["**/*.js"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+);

@@ -1,0 +1,19 @@
+import { expect, it } from "vitest";
+
+it("exports a small, reviewed public surface", async () => {
+  expect(Object.keys(await import("@ferry/schema")).sort()).toMatchInlineSnapshot(`
+    [
+      "ActivationSchema",
+      "DEFAULT_PROJECT",
+      "DEPRECATED_EVENT_NAMES",
+      "EVENT_NAMES",
+      "ProjectSchema",
+      "closest",
+      "jsonSchemas",
+      "loadActivations",
+      "parseActivation",
+      "parseProject",
+      "scheduleToCron",
+    ]
+  `);
+});

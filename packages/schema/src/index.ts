@@ -1,0 +1,19 @@
+export { DEPRECATED_EVENT_NAMES, EVENT_NAMES, type EventName } from "./events.js";
+export type { ConfigIssue, ParseResult } from "./issues.js";
+export { jsonSchemas } from "./json-schema.js";
+export { loadActivations, type LoadedActivation, type LoadedProject, type LoadResult } from "./load.js";
+export { parseActivation, parseProject } from "./parse.js";
+export { scheduleToCron } from "./schedule.js";
+export {
+  ActivationSchema,
+  DEFAULT_PROJECT,
+  ProjectSchema,
+  type Activation,
+  type ActivationInput,
+  type Destination,
+  type Mapping,
+  type MappingValue,
+  type Project,
+  type Source,
+} from "./schemas.js";
+export { closest } from "./suggest.js";

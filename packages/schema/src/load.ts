@@ -1,0 +1,177 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { compareIssues, type ConfigIssue } from "./issues.js";
+import { locateField, parseActivation, parseProject } from "./parse.js";
+import { DEFAULT_PROJECT, type Activation, type Project } from "./schemas.js";
+
+export const PROJECT_FILE_NAMES = ["ferry.yml", "ferry.yaml"] as const;
+const ACTIVATION_EXTENSIONS = new Set([".yml", ".yaml", ".json"]);
+
+export interface LoadedProject {
+  /** The ferry.yml that applies, or undefined when defaults apply. */
+  file: string | undefined;
+  project: Project;
+}
+
+export interface LoadedActivation {
+  file: string;
+  activation: Activation;
+  project: LoadedProject;
+}
+
+export interface LoadResult {
+  activations: LoadedActivation[];
+  /** Errors and warnings of every file, sorted by file and line. */
+  issues: ConfigIssue[];
+  /** Activation files read. */
+  files: string[];
+}
+
+const isProjectFile = (file: string) => (PROJECT_FILE_NAMES as readonly string[]).includes(path.basename(file));
+
+async function walk(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (ACTIVATION_EXTENSIONS.has(path.extname(entry.name))) files.push(full);
+  }
+  return files;
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/**
+ * Loads activation files and directories with the project file that applies to each (the
+ * ferry.yml in the activation's directory or its nearest parent). Every issue of every file is
+ * collected; nothing is thrown for bad config.
+ */
+export async function loadActivations(paths: readonly string[], options: { cwd?: string } = {}): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const issues: ConfigIssue[] = [];
+  const files: string[] = [];
+  const explicitProjects: string[] = [];
+  const rel = (file: string) => path.relative(cwd, file) || file;
+
+  for (const input of paths) {
+    const full = path.resolve(cwd, input);
+    const info = await stat(full).catch(() => undefined);
+    if (!info) {
+      issues.push({
+        file: input,
+        line: 0,
+        column: 0,
+        path: "",
+        code: "not_found",
+        message: "no such file or directory",
+        severity: "error",
+      });
+    } else if (info.isDirectory()) {
+      const found = await walk(full);
+      files.push(...found.filter((f) => !isProjectFile(f)));
+      explicitProjects.push(...found.filter(isProjectFile));
+      if (found.length === 0) {
+        issues.push({
+          file: rel(full),
+          line: 0,
+          column: 0,
+          path: "",
+          code: "no_activations",
+          message: "no activation files (*.yml, *.yaml, *.json) in this directory",
+          severity: "error",
+        });
+      }
+    } else if (isProjectFile(full)) {
+      explicitProjects.push(full);
+    } else {
+      files.push(full);
+    }
+  }
+
+  const projects = new Map<string, Promise<LoadedProject>>();
+  const projectFor = (dir: string): Promise<LoadedProject> => {
+    let cached = projects.get(dir);
+    if (!cached) {
+      cached = (async () => {
+        for (const name of PROJECT_FILE_NAMES) {
+          const candidate = path.join(dir, name);
+          if (await exists(candidate)) {
+            const result = parseProject(await readFile(candidate, "utf8"), rel(candidate));
+            issues.push(...result.issues);
+            return { file: rel(candidate), project: result.ok ? result.value : DEFAULT_PROJECT };
+          }
+        }
+        const parent = path.dirname(dir);
+        return parent === dir ? { file: undefined, project: DEFAULT_PROJECT } : projectFor(parent);
+      })();
+      projects.set(dir, cached);
+    }
+    return cached;
+  };
+
+  for (const file of explicitProjects) await projectFor(path.dirname(file));
+
+  const activations: LoadedActivation[] = [];
+  const sources = new Map<string, string>();
+  for (const file of [...new Set(files)]) {
+    const source = await readFile(file, "utf8");
+    const result = parseActivation(source, rel(file));
+    issues.push(...result.issues);
+    const project = await projectFor(path.dirname(file));
+    if (result.ok) {
+      activations.push({ file: rel(file), activation: result.value, project });
+      sources.set(rel(file), source);
+    }
+  }
+
+  // Names key the sync state, so two activations of one project must never share one.
+  const seen = new Map<string, string>();
+  for (const loaded of activations) {
+    const key = `${loaded.project.file ?? ""}\0${loaded.activation.name}`;
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, loaded.file);
+      continue;
+    }
+    issues.push({
+      file: loaded.file,
+      ...locateField(sources.get(loaded.file)!, ["name"]),
+      path: "name",
+      code: "duplicate_name",
+      message: `activation name "${loaded.activation.name}" is already used by ${first}`,
+      hint: "names key the sync state; give each activation its own",
+      severity: "error",
+    });
+  }
+
+  // Every activation must name a warehouse its project defines (or the implicit "default").
+  for (const loaded of activations) {
+    const name = loaded.activation.source.warehouse;
+    const defined = Object.keys(loaded.project.project.warehouses);
+    if (name !== "default" && !defined.includes(name)) {
+      issues.push({
+        file: loaded.file,
+        ...locateField(sources.get(loaded.file)!, ["source", "warehouse"]),
+        path: "source.warehouse",
+        code: "unknown_warehouse",
+        message: `warehouse "${name}" is not defined in ${loaded.project.file ?? "a ferry.yml (none found)"}`,
+        hint: defined.length ? `defined: ${defined.join(", ")}` : "define it under `warehouses:` in activations/ferry.yml",
+        severity: "error",
+      });
+    }
+  }
+
+  const bad = new Set(issues.filter((i) => i.severity === "error").map((i) => i.file));
+  return {
+    activations: activations.filter((a) => !bad.has(a.file)),
+    issues: issues.sort(compareIssues),
+    files: [...new Set(files)].map(rel),
+  };
+}

@@ -1,0 +1,52 @@
+/** A valid activation file, with overrides by YAML line replacement kept out: build it whole. */
+export function activationYaml(
+  options: {
+    name?: string;
+    query?: string;
+    table?: string;
+    primaryKey?: string | string[];
+    event?: string;
+    mapping?: Record<string, string | { const: string | number }>;
+    warehouse?: string;
+    eventSetId?: string | null;
+    advertiserId?: string;
+    batchSize?: number;
+    maxRejectedPercent?: number;
+    warningsEnabled?: boolean;
+    testEventCode?: string;
+    schedule?: string;
+  } = {},
+): string {
+  const mapping = options.mapping ?? {
+    event_time: "purchased_at",
+    email: "email",
+    phone: "phone",
+    value: "amount",
+    currency: "currency",
+    order_id: "order_id",
+  };
+  const pk = options.primaryKey ?? "order_id";
+  const lines = [
+    "version: 1",
+    `name: ${options.name ?? "pos-purchases"}`,
+    "destination:",
+    "  type: tiktok-offline-conversions",
+    `  advertiser_id: "${options.advertiserId ?? "7000000000000000001"}"`,
+    ...(options.eventSetId === null ? [] : [`  event_set_id: "${options.eventSetId ?? "7100000000000000001"}"`]),
+    "  access_token_env: TIKTOK_ACCESS_TOKEN",
+    ...(options.testEventCode ? [`  test_event_code: ${options.testEventCode}`] : []),
+    ...(options.batchSize ? [`  batch_size: ${options.batchSize}`] : []),
+    "source:",
+    ...(options.warehouse ? [`  warehouse: ${options.warehouse}`] : []),
+    ...(options.table ? [`  table: ${options.table}`] : [`  query: ${JSON.stringify(options.query ?? "select * from pos_orders")}`]),
+    `  primary_key: ${JSON.stringify(pk)}`,
+    `event: ${options.event ?? "CompletePayment"}`,
+    "mapping:",
+    ...Object.entries(mapping).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    `schedule: ${JSON.stringify(options.schedule ?? "0 6 * * *")}`,
+    "warnings:",
+    `  enabled: ${options.warningsEnabled ?? true}`,
+    `  max_rejected_percent: ${options.maxRejectedPercent ?? 5}`,
+  ];
+  return `${lines.join("\n")}\n`;
+}

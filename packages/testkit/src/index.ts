@@ -1,0 +1,3 @@
+export { activationYaml } from "./fixtures.js";
+export { SEED, seedNote } from "./seed.js";
+export { testdir } from "./testdir.js";
