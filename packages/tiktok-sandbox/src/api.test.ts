@@ -1,0 +1,9 @@
+import { expect, it } from "vitest";
+
+it("exports a small, reviewed public surface", async () => {
+  expect(Object.keys(await import("@ferry/tiktok-sandbox")).sort()).toMatchInlineSnapshot(`
+    [
+      "startSandbox",
+    ]
+  `);
+});

@@ -1,0 +1,155 @@
+// An independent reading of shared/tiktok-api.md. Deliberately shares no code with
+// @ferry/tiktok: a sandbox that reused the client's normalisers would accept its mistakes.
+
+export const EVENT_NAMES = new Set([
+  "AddPaymentInfo",
+  "AddToCart",
+  "AddToWishlist",
+  "ClickButton",
+  "CompletePayment",
+  "CompleteRegistration",
+  "Contact",
+  "Download",
+  "InitiateCheckout",
+  "PlaceAnOrder",
+  "Search",
+  "SubmitForm",
+  "Subscribe",
+  "ViewContent",
+  "ApplicationApproval",
+  "CustomizeProduct",
+  "FindLocation",
+  "Lead",
+  "Purchase",
+  "Schedule",
+  "StartTrial",
+  "SubmitApplication",
+]);
+const HEX64 = /^[0-9a-f]{64}$/;
+const TOP_LEVEL = new Set(["event_source", "event_source_id", "partner_name", "test_event_code", "data"]);
+const EVENT_KEYS = new Set(["event", "event_time", "event_id", "user", "properties", "page", "limited_data_use"]);
+const USER_KEYS = new Set(["email", "phone", "external_id"]);
+const PROPERTY_KEYS = new Set([
+  "value",
+  "currency",
+  "order_id",
+  "shop_id",
+  "num_items",
+  "contents",
+  "content_type",
+  "content_id",
+  "description",
+  "query",
+]);
+const CONTENT_KEYS = new Set(["price", "quantity", "content_id", "content_type", "content_name", "content_category", "brand"]);
+
+export const MAX_EVENTS = 1000;
+
+export class Refusal {
+  constructor(
+    readonly code: number,
+    readonly message: string,
+  ) {}
+}
+
+export interface Rules {
+  now: () => number;
+  /** Refuse events older than this many days (TikTok never matches them); null accepts them. */
+  windowDays: number | null;
+  futureSkewSeconds: number;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function checkIdentifier(where: string, value: unknown): Refusal | undefined {
+  const values = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(values) || values.length === 0)
+    return new Refusal(40002, `${where} must be a SHA-256 hex string or a non-empty array of them`);
+  for (const [i, v] of values.entries()) {
+    if (typeof v !== "string") return new Refusal(40002, `${where}[${i}] must be a string`);
+    if (HEX64.test(v)) continue;
+    // Looks like an address or a number in clear: personal data that should have been hashed.
+    if (v.includes("@") || /^\+?[\d\s().-]{6,}$/.test(v)) return new Refusal(40062, `${where}[${i}] is personal data that is not hashed`);
+    return new Refusal(40002, `${where}[${i}] must be a lowercase SHA-256 hex digest`);
+  }
+  return undefined;
+}
+
+function checkEvent(e: unknown, i: number, rules: Rules): Refusal | undefined {
+  const at = `data[${i}]`;
+  if (!isObject(e)) return new Refusal(40002, `${at} must be an object`);
+  for (const key of Object.keys(e)) if (!EVENT_KEYS.has(key)) return new Refusal(40002, `${at}.${key} is not a known field`);
+  if (typeof e["event"] !== "string" || !EVENT_NAMES.has(e["event"]))
+    return new Refusal(40002, `${at}.event is not a supported event name`);
+  const time = e["event_time"];
+  if (typeof time !== "number" || !Number.isInteger(time))
+    return new Refusal(40002, `${at}.event_time must be an integer number of seconds`);
+  if (time > 1e11) return new Refusal(40002, `${at}.event_time must be in seconds, not milliseconds`);
+  const now = rules.now();
+  if (time > now + rules.futureSkewSeconds) return new Refusal(40002, `${at}.event_time is in the future`);
+  if (rules.windowDays !== null && time < now - rules.windowDays * 86_400) {
+    return new Refusal(40002, `${at}.event_time is older than the ${rules.windowDays}-day attribution window`);
+  }
+  if (typeof e["event_id"] !== "string" || e["event_id"].length === 0 || e["event_id"].length > 256) {
+    return new Refusal(40002, `${at}.event_id must be a non-empty string`);
+  }
+  const user = e["user"];
+  if (!isObject(user)) return new Refusal(40002, `${at}.user must be an object`);
+  for (const key of Object.keys(user)) {
+    if (!USER_KEYS.has(key)) return new Refusal(40002, `${at}.user.${key} is not a supported identifier for offline events`);
+    const refusal = checkIdentifier(`${at}.user.${key}`, user[key]);
+    if (refusal) return refusal;
+  }
+  if (user["email"] === undefined && user["phone"] === undefined) return new Refusal(40002, `${at}.user needs an email or a phone`);
+  const props = e["properties"];
+  if (props === undefined) return undefined;
+  if (!isObject(props)) return new Refusal(40002, `${at}.properties must be an object`);
+  for (const [key, value] of Object.entries(props)) {
+    const where = `${at}.properties.${key}`;
+    if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `${where} is not a known property`);
+    if (value === null || value === "") return new Refusal(40002, `${where} must be omitted rather than empty`);
+    if (key === "value" && (typeof value !== "number" || !Number.isFinite(value) || value < 0))
+      return new Refusal(40002, `${where} must be a non-negative number`);
+    if (key === "currency" && (typeof value !== "string" || !/^[A-Z]{3}$/.test(value)))
+      return new Refusal(40002, `${where} must be an ISO 4217 code`);
+    if ((key === "order_id" || key === "shop_id") && typeof value !== "string") return new Refusal(40002, `${where} must be a string`);
+    if (key === "num_items" && (typeof value !== "number" || !Number.isInteger(value) || value < 0))
+      return new Refusal(40002, `${where} must be a non-negative integer`);
+    if (key === "contents") {
+      if (!Array.isArray(value)) return new Refusal(40002, `${where} must be an array`);
+      for (const item of value) {
+        if (!isObject(item) || Object.keys(item).some((k) => !CONTENT_KEYS.has(k)))
+          return new Refusal(40002, `${where} has an invalid item`);
+      }
+    }
+  }
+  return undefined;
+}
+
+export interface TrackBody {
+  event_source_id: string;
+  test_event_code?: string;
+  data: Record<string, unknown>[];
+}
+
+/** Checks a whole /event/track/ body; one bad event refuses the whole batch, as TikTok does. */
+export function checkTrackBody(body: unknown, rules: Rules): Refusal | TrackBody {
+  if (!isObject(body)) return new Refusal(40002, "the body must be a JSON object");
+  for (const key of Object.keys(body)) if (!TOP_LEVEL.has(key)) return new Refusal(40002, `${key} is not a known top-level field`);
+  if (body["event_source"] !== "offline") return new Refusal(40002, 'event_source must be "offline"');
+  const id = body["event_source_id"];
+  if (typeof id !== "string" || !/^\d{1,20}$/.test(id))
+    return new Refusal(40002, "event_source_id must be the event set ID as a string of digits");
+  for (const key of ["partner_name", "test_event_code"]) {
+    if (body[key] !== undefined && (typeof body[key] !== "string" || body[key] === ""))
+      return new Refusal(40002, `${key} must be a non-empty string`);
+  }
+  const data = body["data"];
+  if (!Array.isArray(data) || data.length === 0) return new Refusal(40002, "data must be a non-empty array");
+  if (data.length > MAX_EVENTS) return new Refusal(40061, `data holds ${data.length} events; at most ${MAX_EVENTS} per request`);
+  for (const [i, event] of data.entries()) {
+    const refusal = checkEvent(event, i, rules);
+    if (refusal) return refusal;
+  }
+  return body as unknown as TrackBody;
+}

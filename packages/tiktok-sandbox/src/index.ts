@@ -1,0 +1,9 @@
+export {
+  startSandbox,
+  type AcceptedEvent,
+  type FaultScript,
+  type RecordedRequest,
+  type Sandbox,
+  type SandboxOptions,
+  type SandboxStats,
+} from "./sandbox.js";

@@ -1,0 +1,123 @@
+import { createHash } from "node:crypto";
+import { afterEach, describe, expect, it } from "vitest";
+import { startSandbox, type Sandbox } from "./sandbox.js";
+
+const NOW = 1_764_000_000;
+const hex = (s: string) => createHash("sha256").update(s).digest("hex");
+const event = (over: Record<string, unknown> = {}) => ({
+  event: "CompletePayment",
+  event_time: NOW - 60,
+  event_id: "a:1",
+  user: { email: [hex("a@example.com")] },
+  properties: { value: 1.5, currency: "EUR", order_id: "o-1" },
+  ...over,
+});
+const body = (data: unknown[], over: Record<string, unknown> = {}) => ({
+  event_source: "offline",
+  event_source_id: "7100000000000000001",
+  partner_name: "Ferry",
+  data,
+  ...over,
+});
+
+let sandbox: Sandbox;
+afterEach(() => sandbox?.close());
+
+async function post(payload: unknown, token = "sandbox-token") {
+  const res = await fetch(`${sandbox.url}/open_api/v1.3/event/track/`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { "access-token": token } : {}) },
+    body: typeof payload === "string" ? payload : JSON.stringify(payload),
+  });
+  return (await res.json()) as { code: number; message: string; request_id: string };
+}
+
+describe("sandbox contract", () => {
+  it("accepts a conforming batch and dedups event_ids within 48 hours", async () => {
+    let now = NOW;
+    sandbox = await startSandbox({ now: () => now });
+    expect(await post(body([event()]))).toMatchObject({ code: 0, message: "OK", request_id: expect.any(String) });
+    expect(await post(body([event()]))).toMatchObject({ code: 0 });
+    expect(sandbox.stats()).toMatchObject({ accepted: 1, duplicates: 1 });
+    now += 49 * 3600;
+    await post(body([event({ event_time: now - 60 })]));
+    expect(sandbox.stats()).toMatchObject({ accepted: 2, duplicates: 1 });
+  });
+
+  it.each([
+    ["a missing token", body([event()]), "", 40104],
+    ["a wrong token", body([event()]), "nope", 40105],
+    ["more than 1,000 events", body(Array.from({ length: 1001 }, (_, i) => event({ event_id: `a:${i}` }))), undefined, 40061],
+    ["an unhashed email", body([event({ user: { email: ["a@example.com"] } })]), undefined, 40062],
+    ["an unhashed phone", body([event({ user: { phone: ["+33612345678"] } })]), undefined, 40062],
+    ["an upper-case digest", body([event({ user: { email: [hex("a").toUpperCase()] } })]), undefined, 40002],
+    ["no email nor phone", body([event({ user: { external_id: [hex("x")] } })]), undefined, 40002],
+    ["milliseconds", body([event({ event_time: (NOW - 60) * 1000 })]), undefined, 40002],
+    ["a fractional time", body([event({ event_time: NOW - 60.5 })]), undefined, 40002],
+    ["an event in the future", body([event({ event_time: NOW + 3600 })]), undefined, 40002],
+    ["an event older than 28 days", body([event({ event_time: NOW - 29 * 86400 })]), undefined, 40002],
+    ["an unknown event name", body([event({ event: "Buy" })]), undefined, 40002],
+    ["a numeric event set id", body([event()], { event_source_id: 7100000000000000001 }), undefined, 40002],
+    ["event_source web", body([event()], { event_source: "web" }), undefined, 40002],
+    ["a null property", body([event({ properties: { value: null } })]), undefined, 40002],
+    ["an empty order_id", body([event({ properties: { order_id: "" } })]), undefined, 40002],
+    ["a lower-case currency", body([event({ properties: { currency: "eur" } })]), undefined, 40002],
+    ["a string value", body([event({ properties: { value: "1.5" } })]), undefined, 40002],
+    ["a numeric order_id", body([event({ properties: { order_id: 7 } })]), undefined, 40002],
+    ["test_event_code inside an event", body([event({ test_event_code: "T" })]), undefined, 40002],
+    ["an unknown property", body([event({ properties: { revenue: 1 } })]), undefined, 40002],
+    ["an empty batch", body([]), undefined, 40002],
+    ["invalid JSON", "{", undefined, 40002],
+  ])("refuses %s", async (_, payload, token, code) => {
+    sandbox = await startSandbox({ now: () => NOW });
+    const answer = await post(payload, token ?? "sandbox-token");
+    expect(answer.code).toBe(code);
+    expect(answer.message.length).toBeGreaterThan(0);
+    expect(sandbox.stats().accepted).toBe(0);
+  });
+
+  it("refuses the whole batch for one bad event, naming it", async () => {
+    sandbox = await startSandbox({ now: () => NOW });
+    expect(await post(body([event(), event({ event_id: "a:2", event_time: "yesterday" })]))).toMatchObject({
+      code: 40002,
+      message: "data[1].event_time must be an integer number of seconds",
+    });
+    expect(sandbox.stats().accepted).toBe(0);
+  });
+
+  it("throttles above its QPS limit and answers TikTok-side errors as configured", async () => {
+    sandbox = await startSandbox({ now: () => NOW, faults: { qps: 2 } });
+    const codes = [];
+    for (let i = 0; i < 4; i++) codes.push((await post(body([event({ event_id: `q:${i}` })]))).code);
+    expect(codes).toEqual([0, 0, 40100, 40100]);
+    sandbox.setFaults({ errorRate: 1 });
+    expect([50000, 50002]).toContain((await post(body([event({ event_id: "e" })]))).code);
+  });
+
+  it("revokes the token mid-run when scripted", async () => {
+    sandbox = await startSandbox({ now: () => NOW, faults: { revokeTokenAfter: 1 } });
+    expect((await post(body([event()]))).code).toBe(0);
+    expect((await post(body([event({ event_id: "a:2" })]))).code).toBe(40105);
+  });
+
+  it("lists and creates offline event sets, and serves what it accepted over HTTP", async () => {
+    sandbox = await startSandbox({
+      now: () => NOW,
+      advertisers: { "7000000000000000001": [{ event_set_id: "7100000000000000001", name: "pos" }] },
+    });
+    const headers = { "access-token": "sandbox-token", "content-type": "application/json" };
+    const list = await (await fetch(`${sandbox.url}/open_api/v1.3/offline/get/?advertiser_id=7000000000000000001`, { headers })).json();
+    expect(list).toMatchObject({ code: 0, data: { list: [{ event_set_id: "7100000000000000001", name: "pos" }] } });
+    const created = await (
+      await fetch(`${sandbox.url}/open_api/v1.3/offline/create/`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ advertiser_id: "7000000000000000002", name: "new" }),
+      })
+    ).json();
+    expect(created).toMatchObject({ code: 0, data: { event_set_id: expect.stringMatching(/^\d{19}$/) } });
+    await post(body([event()], { test_event_code: "TEST1" }));
+    const accepted = await (await fetch(`${sandbox.url}/sandbox/events?event_set_id=7100000000000000001`)).json();
+    expect(accepted).toMatchObject([{ eventSetId: "7100000000000000001", testEventCode: "TEST1", event: { event_id: "a:1" } }]);
+  });
+});

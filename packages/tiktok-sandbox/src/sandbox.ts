@@ -1,0 +1,306 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { checkTrackBody, Refusal } from "./contract.js";
+
+/** Switchable misbehaviour, to test what the client does when TikTok is unkind. */
+export interface FaultScript {
+  /** Requests per second accepted for /event/track/ before answering 40100. */
+  qps?: number;
+  /** Share of track requests answered 40100 (throttled) at random. */
+  throttleRate?: number;
+  /** Retry-After (seconds) sent with throttling answers; absent by default, as TikTok does. */
+  retryAfterSeconds?: number;
+  /** Share of track requests failing on TikTok's side (half HTTP 500, half code 50002 in HTTP 200). */
+  errorRate?: number;
+  /** Latency added to every request. */
+  latencyMs?: number;
+  /** Share of track requests whose connection is dropped without an answer. */
+  dropRate?: number;
+  /** Drop only after the events were stored: the client cannot know they arrived. */
+  dropAfterAccept?: boolean;
+  /** Share of track requests that never answer (for client timeouts). */
+  hangRate?: number;
+  /** Revoke every token after this many accepted track requests. */
+  revokeTokenAfter?: number;
+  /** Event sets the token may not write to (40001). */
+  denyEventSets?: string[];
+  /** Events refused as invalid (40002), e.g. to test isolation by bisection. */
+  refuseEventIds?: string[];
+}
+
+export interface SandboxOptions {
+  port?: number;
+  host?: string;
+  /** Valid access tokens (default: ["sandbox-token"]). */
+  tokens?: string[];
+  /** Offline event sets per advertiser, for /offline/get/. Any event set ID is writable unless denied. */
+  advertisers?: Record<string, { event_set_id: string; name: string }[]>;
+  faults?: FaultScript;
+  /** Unix seconds; default the wall clock. */
+  now?: () => number;
+  /** Refuse events older than this many days (default 28; null accepts them). */
+  windowDays?: number | null;
+  /** Keep accepted events in memory (default true); the benchmark keeps only their ids. */
+  keepEvents?: boolean;
+  /** Seed of the fault dice, for reproducible runs. */
+  seed?: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** The body as received (personal-data scans read it); the access token is never kept. */
+  body: string;
+  code: number | undefined;
+  events: number;
+}
+
+export interface AcceptedEvent {
+  eventSetId: string;
+  testEventCode?: string;
+  event: Record<string, unknown>;
+}
+
+export interface SandboxStats {
+  requests: number;
+  accepted: number;
+  duplicates: number;
+  refused: number;
+  byCode: Record<string, number>;
+}
+
+export interface Sandbox {
+  url: string;
+  token: string;
+  accepted(): AcceptedEvent[];
+  acceptedIds(): string[];
+  requests(): RecordedRequest[];
+  stats(): SandboxStats;
+  setFaults(faults: FaultScript): void;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const DEDUP_SECONDS = 48 * 3600;
+
+/** mulberry32: small, seedable, good enough for fault dice. */
+function dice(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const tokens = new Set(options.tokens ?? ["sandbox-token"]);
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const rules = { now, windowDays: options.windowDays === undefined ? 28 : options.windowDays, futureSkewSeconds: 300 };
+  const advertisers = structuredClone(options.advertisers ?? {});
+  const keepEvents = options.keepEvents ?? true;
+  const random = dice(options.seed ?? 1);
+  let faults: FaultScript = options.faults ?? {};
+  let revoked = false;
+  let acceptedRequests = 0;
+  let requestSeq = 0;
+  const firstSeen = new Map<string, number>();
+  let events: AcceptedEvent[] = [];
+  let recorded: RecordedRequest[] = [];
+  let stats: SandboxStats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
+  let window: number[] = [];
+  const sockets = new Set<Socket>();
+
+  const answer = (
+    res: ServerResponse,
+    code: number,
+    message: string,
+    data: unknown = {},
+    extra: { status?: number; headers?: Record<string, string> } = {},
+  ) => {
+    const requestId = `sbx-${(++requestSeq).toString(36)}`;
+    res.writeHead(extra.status ?? 200, { "content-type": "application/json", ...extra.headers });
+    res.end(JSON.stringify({ code, message, request_id: requestId, data }));
+  };
+
+  async function track(req: IncomingMessage, res: ServerResponse, raw: string, record: RecordedRequest) {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return answer(res, 40002, "the body is not valid JSON");
+    }
+    const f = faults;
+    if (f.hangRate && random() < f.hangRate) return; // never answers; the client's timeout must fire
+    if (f.dropRate && !f.dropAfterAccept && random() < f.dropRate) return void req.socket.destroy();
+    if (f.errorRate && random() < f.errorRate) {
+      record.code = 50002;
+      return random() < 0.5
+        ? answer(res, 50000, "internal error", {}, { status: 500 })
+        : answer(res, 50002, "service temporarily unavailable");
+    }
+    const throttleHeaders: Record<string, string> = f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : {};
+    const t = Date.now();
+    window = window.filter((w) => t - w < 1000);
+    if ((f.qps !== undefined && window.length >= f.qps) || (f.throttleRate && random() < f.throttleRate)) {
+      record.code = 40100;
+      return answer(res, 40100, "too many requests: the rate limit was reached", {}, { headers: throttleHeaders });
+    }
+    window.push(t);
+    const checked = checkTrackBody(body, rules);
+    if (checked instanceof Refusal) {
+      record.code = checked.code;
+      return answer(res, checked.code, checked.message);
+    }
+    if (f.denyEventSets?.includes(checked.event_source_id)) {
+      record.code = 40001;
+      return answer(res, 40001, "no permission to write to this event set");
+    }
+    const refusedId = f.refuseEventIds && checked.data.findIndex((e) => f.refuseEventIds!.includes(String(e["event_id"])));
+    if (refusedId !== undefined && refusedId >= 0) {
+      record.code = 40002;
+      return answer(res, 40002, `data[${refusedId}] was refused by the sandbox's fault script`);
+    }
+    const at = now();
+    for (const event of checked.data) {
+      const key = `${checked.event_source_id}\u0000${String(event["event"])}\u0000${String(event["event_id"])}`;
+      const first = firstSeen.get(key);
+      if (first !== undefined && at - first < DEDUP_SECONDS) {
+        stats.duplicates++;
+        continue;
+      }
+      firstSeen.set(key, at);
+      stats.accepted++;
+      if (keepEvents) {
+        events.push({
+          eventSetId: checked.event_source_id,
+          ...(checked.test_event_code ? { testEventCode: checked.test_event_code } : {}),
+          event,
+        });
+      }
+    }
+    acceptedRequests++;
+    if (f.revokeTokenAfter !== undefined && acceptedRequests >= f.revokeTokenAfter) revoked = true;
+    record.code = 0;
+    if (f.dropRate && f.dropAfterAccept && random() < f.dropRate) return void req.socket.destroy();
+    answer(res, 0, "OK");
+  }
+
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString("utf8");
+    const url = new URL(req.url ?? "/", "http://sandbox");
+    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
+
+    // Control endpoints for tests, the demo and the benchmark (which runs us in another process).
+    if (url.pathname.startsWith("/sandbox/")) {
+      res.setHeader("content-type", "application/json");
+      if (url.pathname === "/sandbox/stats") return res.end(JSON.stringify(stats));
+      if (url.pathname === "/sandbox/events") {
+        const set = url.searchParams.get("event_set_id");
+        return res.end(JSON.stringify(set ? events.filter((e) => e.eventSetId === set) : events));
+      }
+      if (url.pathname === "/sandbox/faults" && req.method === "PUT") {
+        faults = JSON.parse(raw || "{}") as FaultScript;
+        return res.end("{}");
+      }
+      if (url.pathname === "/sandbox/reset" && req.method === "POST") {
+        reset();
+        return res.end("{}");
+      }
+      res.statusCode = 404;
+      return res.end('{"error":"unknown sandbox endpoint"}');
+    }
+
+    stats.requests++;
+    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname + url.search, body: raw, code: undefined, events: 0 };
+    recorded.push(record);
+    const count = (code: number) => (stats.byCode[code] = (stats.byCode[code] ?? 0) + 1);
+    res.on("finish", () => {
+      if (record.code !== undefined) count(record.code);
+      if (record.code !== undefined && record.code !== 0) stats.refused++;
+    });
+
+    const token = req.headers["access-token"];
+    if (typeof token !== "string" || token === "") {
+      record.code = 40104;
+      return answer(res, 40104, "Access-Token header is missing");
+    }
+    if (!tokens.has(token) || revoked) {
+      record.code = 40105;
+      return answer(res, 40105, "the access token is invalid or has been revoked");
+    }
+
+    if (url.pathname === "/open_api/v1.3/event/track/" && req.method === "POST") {
+      try {
+        record.events = (JSON.parse(raw) as { data?: unknown[] }).data?.length ?? 0;
+      } catch {
+        record.events = 0;
+      }
+      return track(req, res, raw, record);
+    }
+    if (url.pathname === "/open_api/v1.3/offline/get/" && req.method === "GET") {
+      const advertiser = url.searchParams.get("advertiser_id") ?? "";
+      if (!/^\d+$/.test(advertiser)) {
+        record.code = 40002;
+        return answer(res, 40002, "advertiser_id must be a string of digits");
+      }
+      record.code = 0;
+      return answer(res, 0, "OK", { list: advertisers[advertiser] ?? [] });
+    }
+    if (url.pathname === "/open_api/v1.3/offline/create/" && req.method === "POST") {
+      const body = JSON.parse(raw || "{}") as { advertiser_id?: unknown; name?: unknown };
+      if (typeof body.advertiser_id !== "string" || typeof body.name !== "string" || body.name === "") {
+        record.code = 40002;
+        return answer(res, 40002, "advertiser_id and name are required strings");
+      }
+      const id = `71${String(Date.now()).padStart(17, "0")}`.slice(0, 19);
+      (advertisers[body.advertiser_id] ??= []).push({ event_set_id: id, name: body.name });
+      record.code = 0;
+      return answer(res, 0, "OK", { event_set_id: id });
+    }
+    record.code = 40002;
+    answer(res, 40002, `unknown endpoint ${req.method} ${url.pathname}`, {}, { status: 404 });
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  server.keepAliveTimeout = 60_000;
+
+  function reset() {
+    firstSeen.clear();
+    events = [];
+    recorded = [];
+    stats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
+    faults = {};
+    revoked = false;
+    acceptedRequests = 0;
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${address.address}:${address.port}`,
+    token: [...tokens][0] ?? "",
+    accepted: () => events,
+    acceptedIds: () => [...firstSeen.keys()].map((k) => k.split("\u0000")[2]!),
+    requests: () => recorded,
+    stats: () => structuredClone(stats),
+    setFaults: (f) => {
+      faults = f;
+    },
+    reset,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,18 @@
+import { expect, it } from "vitest";
+
+it("exports a small, reviewed public surface", async () => {
+  expect(Object.keys(await import("@ferry/tiktok")).sort()).toMatchInlineSnapshot(`
+    [
+      "DEFAULT_BASE_URL",
+      "MAX_BATCH_EVENTS",
+      "PII_FIELDS",
+      "REJECT_REASONS",
+      "TIKTOK_FIELDS",
+      "TikTokError",
+      "createMapper",
+      "createTikTokClient",
+      "eventId",
+      "primaryKeyHash",
+    ]
+  `);
+});

@@ -1,0 +1,21 @@
+/** What the caller should do with a TikTok answer (Segment's taxonomy). */
+export type Kind = "ok" | "retryable" | "auth" | "permission" | "invalid" | "bug";
+
+/** Classifies TikTok's body `code` (and the HTTP status when there is no body). */
+export function classify(code: number | undefined, httpStatus: number): Kind {
+  if (code === undefined) {
+    if (httpStatus === 429 || httpStatus >= 500) return "retryable";
+    if (httpStatus === 401) return "auth";
+    if (httpStatus === 403) return "permission";
+    return httpStatus >= 200 && httpStatus < 300 ? "bug" : "invalid";
+  }
+  if (code === 0 || code === 20001) return "ok";
+  if (code === 40100 || code === 40132 || code === 61000) return "retryable";
+  if (code === 40104 || code === 40105) return "auth";
+  if (code === 40001) return "permission";
+  // Our side sent a bad batch size or unhashed personal data: a bug to fail loudly on.
+  if (code === 40061 || code === 40062) return "bug";
+  if (code >= 50000 && code < 60000) return "retryable";
+  if (code >= 40000 && code < 50000) return "invalid";
+  return httpStatus >= 500 ? "retryable" : "invalid";
+}

@@ -1,0 +1,249 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { Pool } from "undici";
+import type { TikTokEvent } from "../types.js";
+import { MAX_BATCH_EVENTS } from "../types.js";
+import { backoffDelay, retryAfterMs } from "./backoff.js";
+import { classify, type Kind } from "./classify.js";
+
+export const DEFAULT_BASE_URL = "https://business-api.tiktok.com";
+const TRACK = "/open_api/v1.3/event/track/";
+
+export interface TikTokClientOptions {
+  /** Default: TIKTOK_API_BASE_URL semantics are the caller's; this is the resolved base. */
+  baseUrl?: string;
+  accessToken: string;
+  /** Keep-alive connections, and so requests in flight at most. */
+  connections?: number;
+  maxAttempts?: number;
+  timeoutMs?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  random?: () => number;
+  /** Called before each retry wait; carries codes, never the token or event data. */
+  onRetry?: (info: { attempt: number; delayMs: number; code?: number; httpStatus?: number; error?: string; requestId?: string }) => void;
+}
+
+export interface Rejection {
+  /** Index of the event in the batch given to sendBatch. */
+  index: number;
+  code: number;
+  message: string;
+  requestId?: string;
+}
+
+export type BatchOutcome =
+  | { status: "accepted"; accepted: number; rejected: Rejection[]; requests: number }
+  | {
+      status: "failed";
+      kind: Exclude<Kind, "ok" | "invalid"> | "invalid";
+      code: number | undefined;
+      message: string;
+      requestId?: string;
+      requests: number;
+    };
+
+/** An error from TikTok or the network with a stable code; never carries the token. */
+export class TikTokError extends Error {
+  constructor(
+    readonly kind: Exclude<Kind, "ok">,
+    readonly code: number | undefined,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = "TikTokError";
+  }
+}
+
+type Answer = {
+  kind: Kind;
+  code: number | undefined;
+  message: string;
+  requestId?: string;
+  data?: unknown;
+  retryAfter?: number;
+  httpStatus?: number;
+};
+
+export interface EventSet {
+  event_set_id: string;
+  name: string;
+}
+
+export interface TikTokClient {
+  /** Sends one batch; retryable failures are retried here, invalid events isolated by bisection. */
+  sendBatch(
+    eventSetId: string,
+    events: readonly TikTokEvent[],
+    options?: { testEventCode?: string | undefined; signal?: AbortSignal },
+  ): Promise<BatchOutcome>;
+  /** The offline event set to send to when an activation names only its advertiser. */
+  resolveEventSet(advertiserId: string, activationName: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
+  const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const pool = new Pool(base.origin, { connections: options.connections ?? 4, keepAliveTimeout: 30_000, pipelining: 1 });
+  const maxAttempts = options.maxAttempts ?? 8;
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const backoff = { ...(options.backoff ?? { baseMs: 500, maxMs: 30_000 }), ...(options.random ? { random: options.random } : {}) };
+  const headers = { "access-token": options.accessToken, "content-type": "application/json", "user-agent": "ferry/0.1" };
+  // When TikTok throttles, every request of this client waits: hammering the limit only extends it.
+  let pausedUntil = 0;
+
+  async function once(method: "GET" | "POST", path: string, body: string | undefined, signal?: AbortSignal): Promise<Answer> {
+    const wait = pausedUntil - Date.now();
+    if (wait > 0) await sleep(wait, undefined, signal ? { signal } : undefined);
+    try {
+      const response = await pool.request({
+        method,
+        path: prefix + path,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        ...(signal ? { signal } : {}),
+      });
+      const text = await response.body.text();
+      const retryAfter = retryAfterMs(response.headers["retry-after"]);
+      let parsed: { code?: unknown; message?: unknown; request_id?: unknown; data?: unknown } | undefined;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      const code = typeof parsed?.code === "number" ? parsed.code : undefined;
+      return {
+        kind: classify(code, response.statusCode),
+        code,
+        message: typeof parsed?.message === "string" ? parsed.message : `HTTP ${response.statusCode} without a TikTok answer`,
+        ...(typeof parsed?.request_id === "string" ? { requestId: parsed.request_id } : {}),
+        data: parsed?.data,
+        httpStatus: response.statusCode,
+        ...(retryAfter !== undefined ? { retryAfter } : {}),
+      };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      const code = (error as { code?: string }).code ?? "network";
+      return { kind: "retryable", code: undefined, message: `network error ${code}` };
+    }
+  }
+
+  /** One logical request, retried on throttling, TikTok-side errors and network failures. */
+  async function call(
+    method: "GET" | "POST",
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+    counter: { requests: number },
+  ): Promise<Answer> {
+    for (let attempt = 0; ; attempt++) {
+      counter.requests++;
+      const answer = await once(method, path, body, signal);
+      if (answer.kind !== "retryable" || attempt + 1 >= maxAttempts) return answer;
+      const delayMs = answer.retryAfter ?? backoffDelay(attempt, backoff);
+      if (answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429) {
+        pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
+      }
+      options.onRetry?.({
+        attempt: attempt + 1,
+        delayMs,
+        ...(answer.code !== undefined ? { code: answer.code } : {}),
+        ...(answer.httpStatus !== undefined ? { httpStatus: answer.httpStatus } : {}),
+        ...(answer.code === undefined && answer.httpStatus === undefined ? { error: answer.message } : {}),
+        ...(answer.requestId ? { requestId: answer.requestId } : {}),
+      });
+      await sleep(delayMs, undefined, signal ? { signal } : undefined);
+    }
+  }
+
+  function bodyFor(eventSetId: string, events: readonly TikTokEvent[], testEventCode: string | undefined): string {
+    return JSON.stringify({
+      event_source: "offline",
+      event_source_id: eventSetId,
+      partner_name: "Ferry",
+      ...(testEventCode ? { test_event_code: testEventCode } : {}),
+      data: events,
+    });
+  }
+
+  return {
+    async sendBatch(eventSetId, events, sendOptions = {}) {
+      if (events.length === 0) return { status: "accepted", accepted: 0, rejected: [], requests: 0 };
+      if (events.length > MAX_BATCH_EVENTS) throw new RangeError(`a batch holds at most ${MAX_BATCH_EVENTS} events`);
+      const counter = { requests: 0 };
+      const rejected: Rejection[] = [];
+      let accepted = 0;
+      // Invalid-parameter refusals condemn the whole batch: split it in halves until the
+      // offending events stand alone (Census's approach), and send the rest.
+      const send = async (offset: number, slice: readonly TikTokEvent[]): Promise<BatchOutcome | undefined> => {
+        const answer = await call("POST", TRACK, bodyFor(eventSetId, slice, sendOptions.testEventCode), sendOptions.signal, counter);
+        if (answer.kind === "ok") {
+          accepted += slice.length;
+          return undefined;
+        }
+        if (answer.kind === "invalid") {
+          if (slice.length === 1) {
+            rejected.push({
+              index: offset,
+              code: answer.code ?? 40002,
+              message: answer.message,
+              ...(answer.requestId ? { requestId: answer.requestId } : {}),
+            });
+            return undefined;
+          }
+          const half = Math.ceil(slice.length / 2);
+          return (await send(offset, slice.slice(0, half))) ?? (await send(offset + half, slice.slice(half)));
+        }
+        return {
+          status: "failed",
+          kind: answer.kind,
+          code: answer.code,
+          message: answer.kind === "retryable" ? `gave up after ${maxAttempts} attempts: ${answer.message}` : answer.message,
+          ...(answer.requestId ? { requestId: answer.requestId } : {}),
+          requests: counter.requests,
+        };
+      };
+      const failure = await send(0, events);
+      return failure ?? { status: "accepted", accepted, rejected, requests: counter.requests };
+    },
+
+    async resolveEventSet(advertiserId, activationName) {
+      const counter = { requests: 0 };
+      const answer = await call(
+        "GET",
+        `/open_api/v1.3/offline/get/?advertiser_id=${encodeURIComponent(advertiserId)}`,
+        undefined,
+        undefined,
+        counter,
+      );
+      if (answer.kind !== "ok")
+        throw new TikTokError(
+          answer.kind,
+          answer.code,
+          `could not list the offline event sets of advertiser ${advertiserId}: ${answer.message}`,
+          answer.requestId,
+        );
+      // The list arrives as `data` itself or under `data.list` depending on the API version.
+      const data = answer.data as { list?: unknown } | unknown[] | undefined;
+      const list = (Array.isArray(data) ? data : Array.isArray(data?.list) ? data.list : []) as Partial<EventSet>[];
+      const sets = list.filter((s): s is EventSet => typeof s.event_set_id === "string" && typeof s.name === "string");
+      if (sets.length === 1) return sets[0]!.event_set_id;
+      const named = sets.find((s) => s.name === activationName);
+      if (named) return named.event_set_id;
+      const candidates = sets.map((s) => `${s.event_set_id} (${s.name})`).join(", ");
+      throw new TikTokError(
+        "invalid",
+        undefined,
+        sets.length === 0
+          ? `advertiser ${advertiserId} has no offline event set: create one in TikTok Events Manager, or set destination.event_set_id`
+          : `advertiser ${advertiserId} has ${sets.length} offline event sets and none is named "${activationName}": set destination.event_set_id to one of ${candidates}`,
+      );
+    },
+
+    async close() {
+      await pool.close();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { createMapper, eventId, type MapperOptions } from "./mapper.js";
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+const NOW = Date.UTC(2025, 10, 25, 12) / 1000;
+const base: MapperOptions = {
+  activation: "pos-purchases",
+  event: "CompletePayment",
+  mapping: {
+    event_time: "at",
+    email: "email",
+    phone: "phone",
+    value: "amount",
+    currency: "cur",
+    num_items: "items",
+    order_id: "order",
+    shop_id: { const: "paris-01" },
+  },
+  defaultRegion: "FR",
+  maxEventAgeDays: 28,
+  now: NOW,
+};
+const row = {
+  at: "2025-11-24 10:00:00",
+  email: " Ann@Example.com ",
+  phone: "06 12 34 56 78",
+  amount: "19.90",
+  cur: "eur",
+  items: 2,
+  order: 1001,
+  secret_column: "never sent",
+};
+const PK = sha("1001");
+
+describe("createMapper", () => {
+  const map = createMapper(base);
+
+  it("builds the exact TikTok event, hashed, with only mapped fields", () => {
+    expect(map(row, PK)).toEqual({
+      ok: true,
+      event: {
+        event: "CompletePayment",
+        event_time: Date.UTC(2025, 10, 24, 10) / 1000,
+        event_id: `pos-purchases:${PK.slice(0, 32)}`,
+        user: { email: [sha("ann@example.com")], phone: [sha("+33612345678")] },
+        properties: { value: 19.9, currency: "EUR", num_items: 2, order_id: "1001", shop_id: "paris-01" },
+      },
+    });
+    expect(JSON.stringify(map(row, PK))).not.toContain("never sent");
+  });
+
+  it("omits absent optional fields rather than sending null or empty", () => {
+    const result = map({ at: row.at, email: row.email, phone: null, amount: null, cur: "", items: undefined, order: "  " }, PK);
+    expect(result).toEqual({
+      ok: true,
+      event: expect.objectContaining({ user: { email: [sha("ann@example.com")] }, properties: { shop_id: "paris-01" } }),
+    });
+  });
+
+  it("keeps a zero value", () => {
+    expect(map({ ...row, amount: 0 }, PK)).toMatchObject({ ok: true, event: { properties: { value: 0 } } });
+  });
+
+  it("sends with the phone when the email is invalid, and the reverse", () => {
+    expect(map({ ...row, email: "nope" }, PK)).toMatchObject({ ok: true, event: { user: { phone: [sha("+33612345678")] } } });
+    expect(map({ ...row, phone: "12" }, PK)).toMatchObject({ ok: true, event: { user: { email: [sha("ann@example.com")] } } });
+  });
+
+  it.each([
+    [{ email: null, phone: null }, "missing_identifier", "email"],
+    [{ email: "nope", phone: null }, "invalid_email", "email"],
+    [{ email: null, phone: "12" }, "invalid_phone", "phone"],
+    [{ at: null }, "invalid_event_time", "event_time"],
+    [{ at: "soon" }, "invalid_event_time", "event_time"],
+    [{ at: "2025-10-01 00:00:00" }, "event_too_old", "event_time"],
+    [{ at: "2025-11-25 13:00:00" }, "event_in_future", "event_time"],
+    [{ amount: "1,5" }, "invalid_value", "value"],
+    [{ cur: "EURO" }, "invalid_currency", "currency"],
+    [{ items: 1.5 }, "invalid_num_items", "num_items"],
+    [{ order: { id: 1 } }, "invalid_order_id", "order_id"],
+  ])("rejects %j as %s", (patch, reason, field) => {
+    expect(map({ ...row, ...patch }, PK)).toEqual({ ok: false, reason, field });
+  });
+
+  it("rejects a row without a primary key", () => {
+    expect(map(row, null)).toEqual({ ok: false, reason: "missing_primary_key", field: "primary_key" });
+  });
+
+  it("accepts events within the skew and the window edges", () => {
+    expect(map({ ...row, at: NOW + 299 }, PK).ok).toBe(true);
+    expect(map({ ...row, at: NOW - 28 * 86400 }, PK).ok).toBe(true);
+    expect(map({ ...row, at: NOW - 28 * 86400 - 1 }, PK)).toMatchObject({ reason: "event_too_old" });
+  });
+
+  it("hashes external_id only when mapped", () => {
+    const withExternal = createMapper({ ...base, mapping: { ...base.mapping, external_id: "crm" } });
+    expect(withExternal({ ...row, crm: " c-9 " }, PK)).toMatchObject({ ok: true, event: { user: { external_id: [sha("c-9")] } } });
+    const unmapped = map({ ...row, crm: "c-9" }, PK);
+    expect(unmapped.ok && unmapped.event.user).not.toHaveProperty("external_id");
+  });
+});
+
+describe("eventId", () => {
+  it("is deterministic, free of the key's values, and distinct per activation", () => {
+    expect(eventId("a", PK)).toBe(eventId("a", PK));
+    expect(eventId("a", PK)).not.toBe(eventId("b", PK));
+    expect(eventId("a", PK)).not.toContain("1001");
+    expect(eventId("a", PK)).toMatch(/^a:[0-9a-f]{32}$/);
+  });
+});

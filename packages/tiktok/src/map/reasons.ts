@@ -1,0 +1,23 @@
+/**
+ * Why a row was not sent. `remember`: the rejection is stored with a fingerprint of the row's
+ * values, so the row is retried only once those values change; a rejection that may clear by
+ * itself with time (an event in the future) is not remembered.
+ */
+export const REJECT_REASONS = {
+  missing_primary_key: { remember: false, text: "a primary-key column is empty" },
+  invalid_event_time: { remember: true, text: "event time is missing or not a date/time" },
+  event_too_old: { remember: true, text: "event is older than the attribution window (not sent)" },
+  event_in_future: { remember: false, text: "event time is in the future" },
+  missing_identifier: { remember: true, text: "neither email nor phone is present" },
+  invalid_email: { remember: true, text: "email is not a plausible address (and no valid phone)" },
+  invalid_phone: { remember: true, text: "phone is not a valid number (and no valid email)" },
+  invalid_value: { remember: true, text: "value is not a non-negative number" },
+  invalid_currency: { remember: true, text: "currency is not an ISO 4217 code" },
+  invalid_num_items: { remember: true, text: "number of items is not a non-negative integer" },
+  invalid_order_id: { remember: true, text: "order_id is not text or a number" },
+  invalid_shop_id: { remember: true, text: "shop_id is not text or a number" },
+  invalid_external_id: { remember: true, text: "external_id is not text or a number" },
+  tiktok_refused: { remember: true, text: "TikTok refused the event (see its message)" },
+} as const;
+
+export type RejectReason = keyof typeof REJECT_REASONS;
