@@ -1,0 +1,291 @@
+import { createHash } from "node:crypto";
+import { hostname } from "node:os";
+import type Database from "better-sqlite3";
+import knex, { type Knex } from "knex";
+import pg from "pg";
+import { dialectFor, type Dialect } from "./dialect.js";
+import { redact, WarehouseError } from "./errors.js";
+import { renderNewRowsSql, type Extraction } from "./sql.js";
+import { createStateStore, type StateStore } from "./state.js";
+
+export type Row = Record<string, unknown>;
+
+export interface Warehouse {
+  readonly dialect: Dialect;
+  /** The rows still to send, streamed in chunks with backpressure. */
+  newRows(x: Extraction, options?: { fullRefresh?: boolean; signal?: AbortSignal }): AsyncIterable<Row[]>;
+  countNewRows(x: Extraction, options?: { fullRefresh?: boolean }): Promise<number>;
+  readonly state: StateStore;
+  /** Runs `fn` holding the activation's lock; throws WarehouseError("lock_held") when another run has it. */
+  withLock<T>(activation: string, stateSchema: string, fn: () => Promise<T>): Promise<T>;
+  /** Administrative SQL (demo seeding, tests); returns rows for SELECTs. */
+  execute(sql: string, bindings?: readonly unknown[]): Promise<Row[]>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  /** Rows per chunk yielded by newRows. */
+  chunkSize?: number;
+}
+
+const pgTypes = pg.types;
+const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
+
+/**
+ * knex prefixes driver errors with the statement, bindings inlined: values (hashes, or a
+ * user's data in an upstream query) must not travel in error messages, so keep the driver's part.
+ */
+function driverMessage(message: string): string {
+  const cut = message.match(/^\s*(?:select|insert|update|delete|create|drop|with|alter)\b[\s\S]*? - (?=[^-][\s\S]*$)/i);
+  const rest = cut ? message.slice(cut[0].length) : message;
+  return rest.length > 500 ? `${rest.slice(0, 500)}…` : rest;
+}
+
+// knex would print pool and deprecation notices on the console; Ferry reports through values.
+const silent = { warn() {}, error() {}, deprecate() {}, debug() {} };
+
+function knexConfig(dialect: Dialect, url: string): Knex.Config {
+  return { ...driverConfig(dialect, url), log: silent };
+}
+
+function driverConfig(dialect: Dialect, url: string): Knex.Config {
+  switch (dialect.name) {
+    case "postgres":
+      return {
+        client: "pg",
+        connection: {
+          connectionString: url,
+          // Naive timestamps stay text (read as UTC by the mapper) instead of being taken as
+          // the runner's local time; numerics and bigints stay text so nothing loses digits.
+          types: {
+            getTypeParser: (oid: number, format: string) =>
+              oid === 1114 || oid === 1184 || oid === 1082 ? (v: string) => v : pgTypes.getTypeParser(oid, format as "text"),
+          },
+        } as Knex.PgConnectionConfig,
+        pool: { min: 0, max: 4 },
+      };
+    case "mysql":
+      return {
+        client: "mysql2",
+        connection: {
+          uri: url.replace(/^mariadb:/, "mysql:"),
+          dateStrings: true,
+          supportBigNumbers: true,
+          bigNumberStrings: true,
+          timezone: "Z",
+        } as Knex.MySql2ConnectionConfig,
+        pool: { min: 0, max: 4 },
+      };
+    case "sqlite": {
+      const filename = decodeURIComponent(url.replace(/^sqlite:(\/\/)?/i, ""));
+      if (filename === "" || filename === ":memory:") {
+        throw new WarehouseError(
+          "unsupported",
+          "an in-memory SQLite database cannot keep sync state between runs: use a file, e.g. sqlite:./warehouse.db",
+        );
+      }
+      return {
+        client: "better-sqlite3",
+        connection: { filename },
+        useNullAsDefault: true,
+        // Several connections: one streams the segment while another records acknowledgements.
+        pool: {
+          min: 0,
+          max: 4,
+          afterCreate: (db: Database.Database, done: (err: Error | null, db: unknown) => void) => {
+            db.pragma("journal_mode = WAL");
+            db.pragma("busy_timeout = 10000");
+            db.function("ferry_sha256", { deterministic: true }, (value: unknown) => (value === null ? null : sha256(String(value))));
+            done(null, db);
+          },
+        },
+      };
+    }
+    default:
+      throw new WarehouseError(
+        "unsupported",
+        `Ferry cannot connect to ${dialect.name} yet: plans compile for it, runs need PostgreSQL, MySQL/MariaDB or SQLite`,
+      );
+  }
+}
+
+/** Connects to a warehouse by URL; every error it raises has the credentials removed. */
+export function connect(url: string, options: ConnectOptions = {}): Warehouse {
+  const dialect = dialectFor(url);
+  const db = knex(knexConfig(dialect, url));
+  const chunkSize = options.chunkSize ?? 1000;
+  const openStreams = new Set<Promise<void>>();
+  const wrap = (code: "connection" | "query", error: unknown): WarehouseError => {
+    if (error instanceof WarehouseError) return error;
+    const e = error as { message?: string; code?: string };
+    const connectionCodes = [
+      "ECONNREFUSED",
+      "ENOTFOUND",
+      "ETIMEDOUT",
+      "ECONNRESET",
+      "28P01",
+      "3D000",
+      "ER_ACCESS_DENIED_ERROR",
+      "ER_BAD_DB_ERROR",
+      "SQLITE_CANTOPEN",
+    ];
+    const kind = e.code && connectionCodes.includes(e.code) ? "connection" : code;
+    return new WarehouseError(kind, redact(driverMessage(e.message ?? String(error)), url));
+  };
+  const run = async <T>(code: "connection" | "query", fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (error) {
+      throw wrap(code, error);
+    }
+  };
+
+  async function* stream(sql: string, bindings: readonly unknown[], signal?: AbortSignal): AsyncGenerator<Row[]> {
+    if (dialect.name === "sqlite") {
+      // better-sqlite3 iterates synchronously on its own connection; yield in chunks so the
+      // pipeline (and its HTTP) keeps running between them.
+      const conn = (await run("connection", () => db.client.acquireConnection())) as Database.Database;
+      try {
+        const iterator = run("query", async () => conn.prepare(sql).iterate(...bindings) as IterableIterator<Row>);
+        let chunk: Row[] = [];
+        for (const row of await iterator) {
+          chunk.push(row);
+          if (chunk.length >= chunkSize) {
+            yield chunk;
+            chunk = [];
+            if (signal?.aborted) return;
+          }
+        }
+        if (chunk.length) yield chunk;
+      } catch (error) {
+        throw wrap("query", error);
+      } finally {
+        await db.client.releaseConnection(conn);
+      }
+      return;
+    }
+    const rows = db
+      .raw(sql, bindings as Knex.RawBinding[])
+      .stream({ highWaterMark: chunkSize, batchSize: chunkSize } as never) as unknown as AsyncIterable<Row> & NodeJS.EventEmitter;
+    // knex gives the connection back on the stream's "close" event; close() waits for it, or
+    // knex would release into a destroyed pool.
+    // (events.once would settle early, on "error".)
+    const closed = new Promise<void>((resolve) => rows.once("close", () => resolve()));
+    openStreams.add(closed);
+    void closed.then(() => openStreams.delete(closed));
+    let chunk: Row[] = [];
+    // Leaving the loop early destroys the stream (async iteration does it), which releases the
+    // connection; destroying it again after an error would release it twice.
+    try {
+      for await (const row of rows) {
+        chunk.push(row);
+        if (chunk.length >= chunkSize) {
+          yield chunk;
+          chunk = [];
+          if (signal?.aborted) break;
+        }
+      }
+      if (chunk.length && !signal?.aborted) yield chunk;
+    } catch (error) {
+      throw wrap("query", error);
+    }
+  }
+
+  const state = createStateStore(db, dialect, run);
+
+  return {
+    dialect,
+    newRows(x, opts = {}) {
+      const { sql, bindings } = renderNewRowsSql(dialect, x, opts);
+      return stream(sql, bindings, opts.signal);
+    },
+    async countNewRows(x, opts = {}) {
+      const { sql, bindings } = renderNewRowsSql(dialect, x, opts);
+      const rows = await this.execute(`SELECT COUNT(*) AS n FROM (\n${sql}\n) q`, bindings);
+      return Number(rows[0]?.["n"] ?? 0);
+    },
+    state,
+    async withLock(activation, stateSchema, fn) {
+      const lock = await acquireLock(db, dialect, activation, stateSchema, run);
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    },
+    async execute(sql, bindings = []) {
+      return run("query", async () => {
+        const result = await db.raw(sql, bindings as Knex.RawBinding[]);
+        if (dialect.name === "postgres") return (result as { rows: Row[] }).rows;
+        if (dialect.name === "mysql") return (Array.isArray((result as unknown[])[0]) ? (result as Row[][])[0] : []) as Row[];
+        return (Array.isArray(result) ? result : []) as Row[];
+      });
+    },
+    close: async () => {
+      await Promise.all(openStreams);
+      await db.destroy();
+    },
+  };
+}
+
+type Runner = <T>(code: "connection" | "query", fn: () => Promise<T>) => Promise<T>;
+
+/**
+ * One run per activation at a time. PostgreSQL and MySQL hold a session lock on a dedicated
+ * connection, released by the server if the process dies; SQLite records the holder's pid and
+ * host, and a lock whose process is gone is taken over.
+ */
+async function acquireLock(
+  db: Knex,
+  dialect: Dialect,
+  activation: string,
+  stateSchema: string,
+  run: Runner,
+): Promise<{ release(): Promise<void> }> {
+  const key = sha256(`ferry-lock:${stateSchema}:${activation}`);
+  const held = () =>
+    new WarehouseError("lock_held", `another run of "${activation}" is in progress (it holds the warehouse lock); try again when it ends`);
+  if (dialect.name === "postgres" || dialect.name === "mysql") {
+    const conn = await run("connection", () => db.client.acquireConnection());
+    try {
+      const sql = dialect.name === "postgres" ? "SELECT pg_try_advisory_lock(?::bigint) AS ok" : "SELECT GET_LOCK(?, 0) AS ok";
+      const lockKey =
+        dialect.name === "postgres" ? BigInt.asIntN(64, BigInt(`0x${key.slice(0, 16)}`)).toString() : `ferry_${key.slice(0, 40)}`;
+      const result = await run("query", () => db.raw(sql, [lockKey]).connection(conn));
+      const row = dialect.name === "postgres" ? (result as { rows: Row[] }).rows[0] : (result as Row[][])[0]?.[0];
+      if (!(row?.["ok"] === true || Number(row?.["ok"]) === 1)) throw held();
+      return {
+        release: async () => {
+          const unlock = dialect.name === "postgres" ? "SELECT pg_advisory_unlock(?::bigint)" : "SELECT RELEASE_LOCK(?)";
+          await db
+            .raw(unlock, [lockKey])
+            .connection(conn)
+            .catch(() => undefined);
+          await db.client.releaseConnection(conn);
+        },
+      };
+    } catch (error) {
+      await db.client.releaseConnection(conn);
+      throw error;
+    }
+  }
+  const table = `${stateSchema}_locks`;
+  const me = { activation, pid: process.pid, host: hostname(), acquired_at: Date.now() };
+  await run("query", () =>
+    db.transaction(async (trx) => {
+      const current = (await trx(table).where({ activation }).first()) as { pid: number; host: string } | undefined;
+      if (current && !(current.host === me.host && !processAlive(current.pid))) throw held();
+      await trx(table).insert(me).onConflict("activation").merge();
+    }),
+  );
+  return { release: () => run("query", () => db(table).where({ activation, pid: me.pid, host: me.host }).delete()).then(() => undefined) };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === "EPERM";
+  }
+}

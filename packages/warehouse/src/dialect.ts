@@ -1,0 +1,139 @@
+import knex, { type Knex } from "knex";
+import { WarehouseError } from "./errors.js";
+
+export type DialectName = "postgres" | "redshift" | "mysql" | "sqlite" | "snowflake";
+
+/**
+ * What Ferry needs to know about a warehouse's SQL, in the kysely style: capability flags and
+ * the few expressions that differ (text cast, SHA-256, concatenation, identifier quoting).
+ */
+export interface Dialect {
+  name: DialectName;
+  /** The knex client that speaks it. */
+  client: "pg" | "mysql2" | "better-sqlite3";
+  /** Real schemas (else state tables get a `<state_schema>_` prefix). */
+  schemas: boolean;
+  /** Rows stream from the server with backpressure. */
+  streaming: boolean;
+  /** Bound parameters one statement may carry. */
+  maxBindings: number;
+  /** INSERT … ON CONFLICT / INSERT IGNORE. */
+  onConflict: boolean;
+  /** Whether this build can connect to it (else compile-level only). */
+  connectable: boolean;
+  quote(identifier: string): string;
+  text(expression: string): string;
+  sha256(textExpression: string): string;
+  concat(parts: string[]): string;
+  /** The unit-separator character, between key parts. */
+  separator: string;
+}
+
+// Identifiers from configs are quoted by knex's own formatter (a qualified name such as
+// schema.table part by part), never concatenated raw into SQL.
+const builders = new Map<string, Knex>();
+const quoteWith = (client: "pg" | "mysql2") => (id: string) => {
+  let builder = builders.get(client);
+  if (!builder) builders.set(client, (builder = knex({ client })));
+  return builder.raw("??", [id]).toQuery();
+};
+
+const pipes = (parts: string[]) => parts.join(" || ");
+
+export const DIALECTS: Record<DialectName, Dialect> = {
+  postgres: {
+    name: "postgres",
+    client: "pg",
+    schemas: true,
+    streaming: true,
+    maxBindings: 65_535,
+    onConflict: true,
+    connectable: true,
+    quote: quoteWith("pg"),
+    text: (e) => `CAST(${e} AS TEXT)`,
+    sha256: (e) => `encode(sha256(convert_to(${e}, 'UTF8')), 'hex')`,
+    concat: pipes,
+    separator: "chr(31)",
+  },
+  redshift: {
+    name: "redshift",
+    client: "pg",
+    schemas: true,
+    streaming: true,
+    maxBindings: 32_767,
+    onConflict: false,
+    connectable: false,
+    quote: quoteWith("pg"),
+    text: (e) => `CAST(${e} AS VARCHAR)`,
+    sha256: (e) => `SHA2(${e}, 256)`,
+    concat: pipes,
+    separator: "CHR(31)",
+  },
+  mysql: {
+    name: "mysql",
+    client: "mysql2",
+    schemas: true,
+    streaming: true,
+    maxBindings: 65_535,
+    onConflict: true,
+    connectable: true,
+    quote: quoteWith("mysql2"),
+    text: (e) => `CAST(${e} AS CHAR)`,
+    sha256: (e) => `SHA2(${e}, 256)`,
+    // `||` is OR in MySQL; CONCAT is NULL when any part is, like `||` elsewhere.
+    concat: (parts) => `CONCAT(${parts.join(", ")})`,
+    separator: "CHAR(31)",
+  },
+  sqlite: {
+    name: "sqlite",
+    client: "better-sqlite3",
+    schemas: false,
+    streaming: true,
+    maxBindings: 32_766,
+    onConflict: true,
+    connectable: true,
+    quote: quoteWith("pg"),
+    text: (e) => `CAST(${e} AS TEXT)`,
+    // Registered on every connection by connect(): SQLite has no SHA-256 of its own.
+    sha256: (e) => `ferry_sha256(${e})`,
+    concat: pipes,
+    separator: "char(31)",
+  },
+  snowflake: {
+    name: "snowflake",
+    client: "pg",
+    schemas: true,
+    streaming: true,
+    maxBindings: 16_384,
+    onConflict: false,
+    connectable: false,
+    quote: quoteWith("pg"),
+    text: (e) => `TO_VARCHAR(${e})`,
+    sha256: (e) => `SHA2(${e}, 256)`,
+    concat: pipes,
+    separator: "CHR(31)",
+  },
+};
+
+const SCHEMES: Record<string, DialectName> = {
+  "postgres:": "postgres",
+  "postgresql:": "postgres",
+  "redshift:": "redshift",
+  "mysql:": "mysql",
+  "mariadb:": "mysql",
+  "sqlite:": "sqlite",
+  "snowflake:": "snowflake",
+};
+
+/** The dialect of a connection URL (postgres://, mysql://, mariadb://, sqlite:./file.db, …). */
+export function dialectFor(url: string): Dialect {
+  const scheme = /^[a-z0-9+]+:/i.exec(url)?.[0]?.toLowerCase();
+  const name = scheme ? SCHEMES[scheme] : undefined;
+  if (!name) {
+    throw new WarehouseError(
+      "unsupported",
+      `unsupported warehouse URL scheme${scheme ? ` "${scheme}"` : ""}: use postgres://, mysql://, mariadb://, sqlite:, redshift:// or snowflake://`,
+    );
+  }
+  return DIALECTS[name];
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { DIALECTS, dialectFor } from "./dialect.js";
+import { renderNewRowsSql, type Extraction } from "./sql.js";
+
+const extraction: Extraction = {
+  activation: "pos-purchases",
+  source: { query: "select * from pos_orders;" },
+  primaryKey: ["order_id"],
+  columns: ["purchased_at", "email"],
+  mappingDigest: "0123456789abcdef",
+  stateSchema: "ferry",
+};
+
+describe("renderNewRowsSql", () => {
+  it.each(Object.keys(DIALECTS) as (keyof typeof DIALECTS)[])("renders the anti-join for %s", (name) => {
+    const { sql, bindings } = renderNewRowsSql(DIALECTS[name], extraction);
+    expect(bindings).toEqual(["pos-purchases", "pos-purchases"]);
+    expect(sql).toMatchSnapshot();
+  });
+
+  it("hashes composite keys with a separator, and quotes every identifier", () => {
+    const { sql } = renderNewRowsSql(DIALECTS.mysql, {
+      ...extraction,
+      source: { table: "shop.orders" },
+      primaryKey: ["shop`id", "order id"],
+    });
+    expect(sql).toContain("FROM `shop`.`orders` s");
+    expect(sql).toContain("SHA2(CONCAT(CAST(s.`shop``id` AS CHAR), CHAR(31), CAST(s.`order id` AS CHAR)), 256) AS __ferry_pk");
+  });
+
+  it("never concatenates a hostile identifier unquoted", () => {
+    const { sql } = renderNewRowsSql(DIALECTS.postgres, { ...extraction, columns: ['x" FROM pg_user; --'] });
+    expect(sql).toContain('s."x"" FROM pg_user; --"');
+  });
+
+  it("refuses multi-statement queries", () => {
+    expect(() => renderNewRowsSql(DIALECTS.postgres, { ...extraction, source: { query: "select 1; drop table x" } })).toThrow(
+      /single statement/,
+    );
+  });
+
+  it("selects everything, still hashed, on a full refresh", () => {
+    const { sql, bindings } = renderNewRowsSql(DIALECTS.sqlite, extraction, { fullRefresh: true });
+    expect(sql).not.toContain("NOT EXISTS");
+    expect(bindings).toEqual([]);
+  });
+});
+
+describe("dialectFor", () => {
+  it.each([
+    ["postgres://u@h/db", "postgres"],
+    ["postgresql://u@h/db", "postgres"],
+    ["mysql://root@h/db", "mysql"],
+    ["mariadb://root@h/db", "mysql"],
+    ["sqlite:./demo.db", "sqlite"],
+    ["redshift://u@h:5439/db", "redshift"],
+    ["snowflake://u@account/db", "snowflake"],
+  ])("%s → %s", (url, name) => expect(dialectFor(url).name).toBe(name));
+
+  it("refuses unknown schemes without echoing the URL", () => {
+    expect(() => dialectFor("oracle://scott:tiger@h/db")).toThrow('unsupported warehouse URL scheme "oracle:"');
+    try {
+      dialectFor("oracle://scott:tiger@h/db");
+    } catch (e) {
+      expect(String(e)).not.toContain("tiger");
+    }
+  });
+});

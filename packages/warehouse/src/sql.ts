@@ -1,0 +1,81 @@
+import type { Dialect } from "./dialect.js";
+import { WarehouseError } from "./errors.js";
+
+export const PK_COLUMN = "__ferry_pk";
+export const FINGERPRINT_COLUMN = "__ferry_fp";
+
+/** What to extract for one activation: everything the SQL needs, nothing it does not. */
+export interface Extraction {
+  activation: string;
+  source: { query: string } | { table: string };
+  primaryKey: readonly string[];
+  /** Source columns the mapping reads (primary-key columns are added when absent). */
+  columns: readonly string[];
+  /** Digest of the mapping: a changed mapping retries remembered rejections. */
+  mappingDigest: string;
+  stateSchema: string;
+}
+
+export type StateTable = "acked" | "rejected" | "runs" | "locks";
+
+/** Where a state table lives: `schema.table`, or `schema_table` where there are no schemas. */
+export function stateTableName(dialect: Dialect, stateSchema: string, table: StateTable): { schema?: string; table: string } {
+  return dialect.schemas ? { schema: stateSchema, table } : { table: `${stateSchema}_${table}` };
+}
+
+function qualifiedState(dialect: Dialect, stateSchema: string, table: StateTable): string {
+  const name = stateTableName(dialect, stateSchema, table);
+  return name.schema ? `${dialect.quote(name.schema)}.${dialect.quote(name.table)}` : dialect.quote(name.table);
+}
+
+/** The user's segment as a derived table, without a trailing semicolon. */
+function sourceSql(dialect: Dialect, source: Extraction["source"]): string {
+  if ("table" in source) return dialect.quote(source.table);
+  const query = source.query.trim().replace(/;\s*$/, "");
+  if (query.includes(";")) throw new WarehouseError("query", "the source query must be a single statement (no `;` inside)");
+  return `(\n${query}\n)`;
+}
+
+export const selectedColumns = (x: Pick<Extraction, "columns" | "primaryKey">): string[] => [...new Set([...x.columns, ...x.primaryKey])];
+
+/** SHA-256 hex of the key parts as text, NULL when any part is NULL (such rows are rejected). */
+function pkExpression(dialect: Dialect, alias: string, primaryKey: readonly string[]): string {
+  const parts = primaryKey.map((c) => dialect.text(`${alias}.${dialect.quote(c)}`));
+  return dialect.sha256(parts.length === 1 ? parts[0]! : dialect.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [dialect.separator, p]))));
+}
+
+/** SHA-256 of the mapping digest and every extracted value, NULLs marked apart from ''. */
+function fingerprintExpression(dialect: Dialect, alias: string, columns: readonly string[], mappingDigest: string): string {
+  if (!/^[0-9a-f]{16,64}$/.test(mappingDigest)) throw new WarehouseError("query", "mapping digest must be hex");
+  const parts = columns.map((c) => {
+    const column = `${alias}.${dialect.quote(c)}`;
+    return `CASE WHEN ${column} IS NULL THEN 'n' ELSE ${dialect.concat(["'v'", dialect.text(column)])} END`;
+  });
+  return dialect.sha256(dialect.concat([`'${mappingDigest}'`, ...parts.flatMap((p) => [dialect.separator, p])]));
+}
+
+/**
+ * The query selecting the rows still to send: the segment anti-joined, in the warehouse, with
+ * the acknowledged conversions and with rejections whose values have not changed since.
+ */
+export function renderNewRowsSql(
+  dialect: Dialect,
+  x: Extraction,
+  options: { fullRefresh?: boolean } = {},
+): { sql: string; bindings: string[] } {
+  const columns = selectedColumns(x);
+  const inner = `SELECT ${columns.map((c) => `s.${dialect.quote(c)}`).join(", ")}, ${pkExpression(dialect, "s", x.primaryKey)} AS ${PK_COLUMN}\n  FROM ${sourceSql(dialect, x.source)} s`;
+  const fingerprint = fingerprintExpression(dialect, "k", columns, x.mappingDigest);
+  const acked = qualifiedState(dialect, x.stateSchema, "acked");
+  const rejected = qualifiedState(dialect, x.stateSchema, "rejected");
+  if (options.fullRefresh) {
+    return { sql: `SELECT k.*, ${fingerprint} AS ${FINGERPRINT_COLUMN}\nFROM (\n  ${inner}\n) k`, bindings: [] };
+  }
+  const sql = [
+    `SELECT k.*, ${fingerprint} AS ${FINGERPRINT_COLUMN}`,
+    `FROM (\n  ${inner}\n) k`,
+    `WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = k.${PK_COLUMN})`,
+    `  AND NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = k.${PK_COLUMN} AND r.fingerprint = ${fingerprint})`,
+  ].join("\n");
+  return { sql, bindings: [x.activation, x.activation] };
+}

@@ -1,0 +1,240 @@
+import type { Knex } from "knex";
+import type { Dialect } from "./dialect.js";
+import { stateTableName, type StateTable } from "./sql.js";
+
+// Sync state lives in the warehouse beside the data: what TikTok acknowledged (primary-key hash,
+// event_id, event time), what was rejected (with a fingerprint of the values), and a run ledger.
+// No personal data is ever stored: keys are hashed and reports are counts.
+
+export interface AckedRow {
+  pkHash: string;
+  eventId: string;
+  eventTime: number;
+}
+
+export interface RejectedRow {
+  pkHash: string;
+  fingerprint: string;
+  reason: string;
+  /** TikTok's message for API refusals (never row values). */
+  message?: string | undefined;
+}
+
+export interface RunRecord {
+  runId: string;
+  activation: string;
+  startedAt: number;
+  dryRun: boolean;
+}
+
+export interface StateSummary {
+  activation: string;
+  acked: number;
+  rejected: Record<string, number>;
+  lastAckedAt: number | null;
+  runs: { runId: string; startedAt: number; finishedAt: number | null; status: string; report: unknown }[];
+}
+
+export interface StateStore {
+  /** Creates the state schema and tables when missing (idempotent, safe to race). */
+  ensure(stateSchema: string): Promise<void>;
+  beginRun(stateSchema: string, run: RunRecord): Promise<void>;
+  recordAcked(stateSchema: string, activation: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
+  recordRejected(stateSchema: string, activation: string, runId: string, rows: readonly RejectedRow[]): Promise<void>;
+  finishRun(stateSchema: string, runId: string, status: string, report: unknown): Promise<void>;
+  show(stateSchema: string, activation: string, options?: { runs?: number }): Promise<StateSummary>;
+  /** Forgets an activation's state: the next run sends every row again. Returns rows deleted. */
+  reset(stateSchema: string, activation: string): Promise<{ acked: number; rejected: number; runs: number }>;
+}
+
+type Runner = <T>(code: "connection" | "query", fn: () => Promise<T>) => Promise<T>;
+
+export function createStateStore(db: Knex, dialect: Dialect, run: Runner): StateStore {
+  const table = (schema: string, name: StateTable) => {
+    const t = stateTableName(dialect, schema, name);
+    return t.schema ? db.withSchema(t.schema).table(t.table) : db.table(t.table);
+  };
+  const ensured = new Set<string>();
+  // Insert in slices that stay under the dialect's bound-parameter limit.
+  const slices = <T>(rows: readonly T[], columns: number) => {
+    // knex inserts several rows into SQLite as one compound SELECT, capped at 500 terms.
+    const size = Math.min(dialect.name === "sqlite" ? 500 : Infinity, Math.max(1, Math.floor(dialect.maxBindings / columns / 2)));
+    const out: T[][] = [];
+    for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size));
+    return out;
+  };
+
+  async function createTable(schema: string, name: StateTable, build: (t: Knex.CreateTableBuilder) => void) {
+    const t = stateTableName(dialect, schema, name);
+    const builder = t.schema ? db.schema.withSchema(t.schema) : db.schema;
+    if (await builder.hasTable(t.table)) return;
+    try {
+      await (t.schema ? db.schema.withSchema(t.schema) : db.schema).createTable(t.table, build);
+    } catch (error) {
+      // Another run created it between our check and our CREATE: fine.
+      if (!/already exists|exists already|duplicate/i.test(String((error as Error).message))) throw error;
+    }
+  }
+
+  return {
+    async ensure(schema) {
+      if (ensured.has(schema)) return;
+      await run("query", async () => {
+        if (dialect.name === "postgres") await db.raw("CREATE SCHEMA IF NOT EXISTS ??", [schema]);
+        if (dialect.name === "mysql") await db.raw("CREATE DATABASE IF NOT EXISTS ??", [schema]);
+        await createTable(schema, "acked", (t) => {
+          t.string("activation", 128).notNullable();
+          t.string("pk_hash", 64).notNullable();
+          t.string("event_id", 200).notNullable();
+          t.bigInteger("event_time").notNullable();
+          t.string("run_id", 40).notNullable();
+          t.bigInteger("acked_at").notNullable();
+          t.primary(["activation", "pk_hash"]);
+        });
+        await createTable(schema, "rejected", (t) => {
+          t.string("activation", 128).notNullable();
+          t.string("pk_hash", 64).notNullable();
+          t.string("fingerprint", 64).notNullable();
+          t.string("reason", 40).notNullable();
+          t.string("message", 500);
+          t.string("run_id", 40).notNullable();
+          t.bigInteger("rejected_at").notNullable();
+          t.primary(["activation", "pk_hash"]);
+        });
+        await createTable(schema, "runs", (t) => {
+          t.string("run_id", 40).primary();
+          t.string("activation", 128).notNullable().index();
+          t.bigInteger("started_at").notNullable();
+          t.bigInteger("finished_at");
+          t.string("status", 20).notNullable();
+          t.boolean("dry_run").notNullable();
+          t.text("report");
+        });
+        if (dialect.name === "sqlite") {
+          await createTable(schema, "locks", (t) => {
+            t.string("activation", 128).primary();
+            t.integer("pid").notNullable();
+            t.string("host", 255).notNullable();
+            t.bigInteger("acquired_at").notNullable();
+          });
+        }
+      });
+      ensured.add(schema);
+    },
+
+    async beginRun(schema, r) {
+      await run("query", () =>
+        table(schema, "runs").insert({
+          run_id: r.runId,
+          activation: r.activation,
+          started_at: r.startedAt,
+          status: "running",
+          dry_run: r.dryRun,
+        }),
+      );
+    },
+
+    async recordAcked(schema, activation, runId, rows) {
+      if (rows.length === 0) return;
+      const at = Date.now();
+      await run("query", async () => {
+        for (const slice of slices(rows, 6)) {
+          await table(schema, "acked")
+            .insert(
+              slice.map((r) => ({
+                activation,
+                pk_hash: r.pkHash,
+                event_id: r.eventId,
+                event_time: r.eventTime,
+                run_id: runId,
+                acked_at: at,
+              })),
+            )
+            .onConflict(["activation", "pk_hash"])
+            .ignore();
+          // A row fixed upstream and now sent is no longer a rejection.
+          await table(schema, "rejected")
+            .where("activation", activation)
+            .whereIn(
+              "pk_hash",
+              slice.map((r) => r.pkHash),
+            )
+            .delete();
+        }
+      });
+    },
+
+    async recordRejected(schema, activation, runId, rows) {
+      if (rows.length === 0) return;
+      const at = Date.now();
+      await run("query", async () => {
+        for (const slice of slices(rows, 7)) {
+          await table(schema, "rejected")
+            .insert(
+              slice.map((r) => ({
+                activation,
+                pk_hash: r.pkHash,
+                fingerprint: r.fingerprint,
+                reason: r.reason,
+                message: r.message?.slice(0, 500) ?? null,
+                run_id: runId,
+                rejected_at: at,
+              })),
+            )
+            .onConflict(["activation", "pk_hash"])
+            .merge(["fingerprint", "reason", "message", "run_id", "rejected_at"]);
+        }
+      });
+    },
+
+    async finishRun(schema, runId, status, report) {
+      await run("query", () =>
+        table(schema, "runs")
+          .where("run_id", runId)
+          .update({ finished_at: Date.now(), status, report: JSON.stringify(report) }),
+      );
+    },
+
+    async show(schema, activation, options = {}) {
+      return run("query", async () => {
+        const [acked] = await table(schema, "acked").where("activation", activation).count({ n: "*" }).max({ last: "acked_at" });
+        const rejected = (await table(schema, "rejected")
+          .where("activation", activation)
+          .select("reason")
+          .count({ n: "*" })
+          .groupBy("reason")) as { reason: string; n: number | string }[];
+        const runs = (await table(schema, "runs")
+          .where("activation", activation)
+          .orderBy("started_at", "desc")
+          .limit(options.runs ?? 10)) as {
+          run_id: string;
+          started_at: number | string;
+          finished_at: number | string | null;
+          status: string;
+          report: string | null;
+        }[];
+        return {
+          activation,
+          acked: Number((acked as { n?: unknown } | undefined)?.n ?? 0),
+          lastAckedAt: (acked as { last?: unknown } | undefined)?.last == null ? null : Number((acked as { last: unknown }).last),
+          rejected: Object.fromEntries(rejected.map((r) => [r.reason, Number(r.n)])),
+          runs: runs.map((r) => ({
+            runId: r.run_id,
+            startedAt: Number(r.started_at),
+            finishedAt: r.finished_at === null ? null : Number(r.finished_at),
+            status: r.status,
+            report: r.report ? JSON.parse(r.report) : null,
+          })),
+        };
+      });
+    },
+
+    async reset(schema, activation) {
+      return run("query", async () => ({
+        acked: await table(schema, "acked").where("activation", activation).delete(),
+        rejected: await table(schema, "rejected").where("activation", activation).delete(),
+        runs: await table(schema, "runs").where("activation", activation).delete(),
+      }));
+    },
+  };
+}

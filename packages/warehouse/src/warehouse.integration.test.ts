@@ -1,0 +1,136 @@
+import { createHash } from "node:crypto";
+import { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse } from "@ferry/testkit/warehouses";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { connect, type Row, type Warehouse } from "./connect.js";
+import type { Extraction } from "./sql.js";
+
+const sha = (s: string) => createHash("sha256").update(s).digest("hex");
+
+let stateSchema = "";
+const x = (over: Partial<Extraction> = {}): Extraction => ({
+  activation: "orders",
+  source: { query: "select order_id, purchased_at, email, amount from orders" },
+  primaryKey: ["order_id"],
+  columns: ["purchased_at", "email", "amount"],
+  mappingDigest: "00112233445566778899aabbccddeeff",
+  stateSchema,
+  ...over,
+});
+
+async function all(iterable: AsyncIterable<Row[]>): Promise<Row[]> {
+  const rows: Row[] = [];
+  for await (const chunk of iterable) rows.push(...chunk);
+  return rows;
+}
+
+describeWarehouses(ALL_WAREHOUSES, (kind) => {
+  let temp: TempWarehouse;
+  let wh: Warehouse;
+  beforeEach(async () => {
+    temp = await createTempWarehouse(kind);
+    stateSchema = temp.stateSchema;
+    wh = connect(temp.url, { chunkSize: 1000 });
+    await wh.execute(
+      "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, purchased_at VARCHAR(40), email VARCHAR(200), amount DECIMAL(10,2))",
+    );
+    const values = Array.from({ length: 2500 }, (_, i) => `(${i + 1}, '2025-11-20 10:00:00', 'c${i}@example.com', ${i % 7}.50)`);
+    await wh.execute(`INSERT INTO orders VALUES ${values.join(", ")}`);
+    await wh.state.ensure(temp.stateSchema);
+  });
+  afterEach(async () => {
+    await wh.close();
+    await temp.drop();
+  });
+
+  it("streams new rows in chunks, each with a primary-key hash equal across warehouses", async () => {
+    const chunks: number[] = [];
+    for await (const chunk of wh.newRows(x())) chunks.push(chunk.length);
+    expect(chunks).toEqual([1000, 1000, 500]);
+    const [first] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 1" } })));
+    // Same key, same hash, whatever the warehouse: event_ids do not depend on the driver.
+    expect(first!["__ferry_pk"]).toBe(sha("1"));
+    expect(first!["__ferry_fp"]).toMatch(/^[0-9a-f]{64}$/);
+    expect(Object.keys(first!).sort()).toEqual(["__ferry_fp", "__ferry_pk", "amount", "email", "order_id", "purchased_at"]);
+    expect(await wh.countNewRows(x())).toBe(2500);
+  });
+
+  it("anti-joins acknowledged rows and unchanged rejections in the warehouse", async () => {
+    const rows = await all(wh.newRows(x()));
+    const ack = rows.slice(0, 2000).map((r) => ({ pkHash: String(r["__ferry_pk"]), eventId: `e${String(r["order_id"])}`, eventTime: 1 }));
+    await wh.state.recordAcked(temp.stateSchema, "orders", "run-1", ack);
+    const rejected = rows
+      .slice(2000, 2010)
+      .map((r) => ({ pkHash: String(r["__ferry_pk"]), fingerprint: String(r["__ferry_fp"]), reason: "invalid_email" }));
+    await wh.state.recordRejected(temp.stateSchema, "orders", "run-1", rejected);
+    expect(await wh.countNewRows(x())).toBe(490);
+    // Another activation has its own state.
+    expect(await wh.countNewRows(x({ activation: "other" }))).toBe(2500);
+    // A rejected row whose values change upstream comes back; a changed mapping retries all rejections.
+    await wh.execute("UPDATE orders SET email = 'fixed@example.com' WHERE order_id = ?", [Number(rows[2000]!["order_id"])]);
+    expect(await wh.countNewRows(x())).toBe(491);
+    expect(await wh.countNewRows(x({ mappingDigest: "ffeeddccbbaa99887766554433221100" }))).toBe(500);
+    expect(await wh.countNewRows(x(), { fullRefresh: true })).toBe(2500);
+  });
+
+  it("yields a NULL key hash for rows with an empty key part", async () => {
+    const rows = await all(
+      wh.newRows(
+        x({
+          source: { query: "select order_id, purchased_at, email, amount, NULL as region from orders where order_id <= 2" },
+          primaryKey: ["order_id", "region"],
+        }),
+      ),
+    );
+    expect(rows.map((r) => r["__ferry_pk"])).toEqual([null, null]);
+  });
+
+  it("keeps state counts and forgets them on reset, idempotently", async () => {
+    const [row] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 5" } })));
+    const acked = { pkHash: String(row!["__ferry_pk"]), eventId: "e5", eventTime: 1_764_000_000 };
+    await wh.state.beginRun(temp.stateSchema, { runId: "r1", activation: "orders", startedAt: 1, dryRun: false });
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [acked]);
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [acked]);
+    await wh.state.recordRejected(temp.stateSchema, "orders", "r1", [
+      { pkHash: "a".repeat(64), fingerprint: "b".repeat(64), reason: "invalid_email" },
+    ]);
+    await wh.state.recordRejected(temp.stateSchema, "orders", "r1", [
+      { pkHash: "a".repeat(64), fingerprint: "c".repeat(64), reason: "invalid_phone" },
+    ]);
+    await wh.state.finishRun(temp.stateSchema, "r1", "success", { sent: 1 });
+    await wh.state.ensure(temp.stateSchema);
+    const summary = await wh.state.show(temp.stateSchema, "orders");
+    expect(summary).toMatchObject({
+      acked: 1,
+      rejected: { invalid_phone: 1 },
+      runs: [{ runId: "r1", status: "success", report: { sent: 1 } }],
+    });
+    expect(await wh.state.reset(temp.stateSchema, "orders")).toEqual({ acked: 1, rejected: 1, runs: 1 });
+    expect(await wh.countNewRows(x())).toBe(2500);
+  });
+
+  it("lets one run at a time hold an activation's lock", async () => {
+    const other = connect(temp.url);
+    try {
+      await wh.withLock("orders", temp.stateSchema, async () => {
+        await expect(other.withLock("orders", temp.stateSchema, async () => "second")).rejects.toMatchObject({ code: "lock_held" });
+        // Other activations are not blocked.
+        expect(await other.withLock("crm", temp.stateSchema, async () => "crm")).toBe("crm");
+      });
+      expect(await other.withLock("orders", temp.stateSchema, async () => "after")).toBe("after");
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("reports query errors as values with a code", async () => {
+    await expect(all(wh.newRows(x({ source: { table: "no_such_table" } })))).rejects.toMatchObject({ code: "query" });
+  });
+});
+
+it("never shows the password of a URL it cannot connect to", async () => {
+  const wh = connect("postgres://postgres:hunter2@127.0.0.1:1/db");
+  const error = await wh.execute("SELECT 1").catch((e: unknown) => e);
+  await wh.close();
+  expect(error).toMatchObject({ code: "connection" });
+  expect(String((error as Error).message)).not.toContain("hunter2");
+});
