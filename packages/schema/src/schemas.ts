@@ -51,7 +51,7 @@ const column = z.string().trim().min(1, { error: "a column name may not be empty
 const columnRef = (description: string) => column.meta({ description });
 
 /** A mapping target fed from a column or, for non-personal fields, a constant. */
-function columnOrConst(description: string, constant: z.ZodType) {
+function columnOrConst<T extends z.ZodType>(description: string, constant: T) {
   return z
     .union([column, z.strictObject({ const: constant })], {
       error: "must be a column name or { const: <value> }",

@@ -1,4 +1,16 @@
 export { activationYaml } from "./fixtures.js";
+export {
+  categoryOf,
+  createOrders,
+  expectedSent,
+  insertOrders,
+  ORDER_CATEGORIES,
+  orderRow,
+  rawEmailOf,
+  rawPhoneOf,
+  SENT_CATEGORIES,
+  type OrderCategory,
+} from "./orders.js";
 export { SEED, seedNote } from "./seed.js";
 export { testdir } from "./testdir.js";
 export { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse, type WarehouseKind } from "./warehouses.js";

@@ -20,7 +20,7 @@ export interface FaultScript {
   dropAfterAccept?: boolean;
   /** Share of track requests that never answer (for client timeouts). */
   hangRate?: number;
-  /** Revoke every token after this many accepted track requests. */
+  /** Revoke every token after this many accepted track requests (until the next script). */
   revokeTokenAfter?: number;
   /** Event sets the token may not write to (40001). */
   denyEventSets?: string[];
@@ -205,6 +205,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       if (url.pathname === "/sandbox/faults" && req.method === "PUT") {
         faults = JSON.parse(raw || "{}") as FaultScript;
+        revoked = false;
+        acceptedRequests = 0;
         return res.end("{}");
       }
       if (url.pathname === "/sandbox/reset" && req.method === "POST") {
@@ -294,7 +296,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     requests: () => recorded,
     stats: () => structuredClone(stats),
     setFaults: (f) => {
+      // A new script starts afresh: a token revoked by the previous one is valid again.
       faults = f;
+      revoked = false;
+      acceptedRequests = 0;
     },
     reset,
     close: () =>

@@ -271,13 +271,23 @@ async function acquireLock(
   }
   const table = `${stateSchema}_locks`;
   const me = { activation, pid: process.pid, host: hostname(), acquired_at: Date.now() };
-  await run("query", () =>
-    db.transaction(async (trx) => {
-      const current = (await trx(table).where({ activation }).first()) as { pid: number; host: string } | undefined;
-      if (current && !(current.host === me.host && !processAlive(current.pid))) throw held();
-      await trx(table).insert(me).onConflict("activation").merge();
-    }),
-  );
+  // Single atomic statements (no read-then-write transaction, which WAL may refuse under
+  // contention): claim a free lock, or take over a dead holder's by compare-and-swap.
+  const claimed = await run("query", async () => {
+    const inserted = (await db.raw(
+      `INSERT INTO ${dialect.quote(table)} (activation, pid, host, acquired_at) VALUES (?, ?, ?, ?) ON CONFLICT (activation) DO NOTHING`,
+      [me.activation, me.pid, me.host, me.acquired_at],
+    )) as { changes?: number };
+    if (inserted.changes === 1) return true;
+    const holder = (await db(table).where({ activation }).first()) as { pid: number; host: string } | undefined;
+    if (!holder) return false;
+    if (holder.host !== me.host || processAlive(holder.pid)) return false;
+    const taken = await db(table)
+      .where({ activation, pid: holder.pid, host: holder.host })
+      .update({ pid: me.pid, host: me.host, acquired_at: me.acquired_at });
+    return taken === 1;
+  });
+  if (!claimed) throw held();
   return { release: () => run("query", () => db(table).where({ activation, pid: me.pid, host: me.host }).delete()).then(() => undefined) };
 }
 

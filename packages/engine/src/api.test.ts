@@ -1,0 +1,14 @@
+import { expect, it } from "vitest";
+
+it("exports a small, reviewed public surface", async () => {
+  expect(Object.keys(await import("@ferry/engine")).sort()).toMatchInlineSnapshot(`
+    [
+      "CompileError",
+      "canonicalJson",
+      "compile",
+      "deriveWarnings",
+      "preview",
+      "run",
+    ]
+  `);
+});

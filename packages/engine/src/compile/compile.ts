@@ -1,0 +1,161 @@
+import { createHash } from "node:crypto";
+import type { EventName, LoadedActivation, Mapping } from "@ferry/schema";
+import { scheduleToCron } from "@ferry/schema";
+import { PII_FIELDS, TIKTOK_FIELDS } from "@ferry/tiktok";
+import { dialectFor, renderNewRowsSql, type DialectName, type Extraction } from "@ferry/warehouse";
+
+/** Everything a run needs, resolved and serialisable: what `ferry plan` shows and reviewers diff. */
+export interface SyncPlan {
+  planVersion: 1;
+  activation: string;
+  file: string;
+  description?: string;
+  /** Hash of everything below: equal hashes, equal behaviour. */
+  contentHash: string;
+  event: EventName;
+  destination: {
+    advertiserId: string;
+    eventSetId?: string;
+    accessTokenEnv: string;
+    testEventCode?: string;
+    batchSize: number;
+    maxEventAgeDays: number;
+  };
+  warehouse: {
+    name: string;
+    /** The environment variable holding the connection URL (the URL itself is never in a plan). */
+    urlEnv: string;
+    /** Known when that variable is set at compile time. */
+    dialect: DialectName | null;
+    stateSchema: string;
+  };
+  source: { kind: "query" | "table"; text: string };
+  extraction: Extraction;
+  /** The new-rows SQL, when the dialect is known. */
+  sql: { text: string; bindings: string[] } | null;
+  mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string }[];
+  mappingSpec: Mapping;
+  phoneDefaultRegion?: string;
+  schedule: { expression: string; cron: string };
+  warnings: { enabled: boolean; maxRejectedPercent: number; labels: string[] };
+}
+
+export class CompileError extends Error {
+  constructor(
+    readonly file: string,
+    readonly code: "unsupported_source" | "unknown_warehouse",
+    message: string,
+  ) {
+    super(message);
+    this.name = "CompileError";
+  }
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+/** JSON with sorted keys, so equal content always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as object).sort(([a], [b]) => a.localeCompare(b)))
+      : v,
+  );
+}
+
+/**
+ * Compiles a validated activation and its project into a SyncPlan. Pure: the environment is an
+ * input (only to learn the warehouse dialect; no value from it enters the plan).
+ */
+export function compile(loaded: LoadedActivation, env: Readonly<Record<string, string | undefined>> = {}): SyncPlan {
+  const { activation: a, project } = loaded;
+  const warehouseName = a.source.warehouse;
+  const configured = project.project.warehouses[warehouseName];
+  if (!configured && warehouseName !== "default") {
+    throw new CompileError(
+      loaded.file,
+      "unknown_warehouse",
+      `warehouse "${warehouseName}" is not defined in ${project.file ?? "ferry.yml"}`,
+    );
+  }
+  const urlEnv = configured?.url_env ?? "FERRY_WAREHOUSE_URL";
+  const stateSchema = configured?.state_schema ?? "ferry";
+  if (a.source.dbt_model !== undefined) {
+    throw new CompileError(
+      loaded.file,
+      "unsupported_source",
+      "dbt_model sources need the dbt manifest, which this version does not read yet: use `table: <schema>.<relation>` meanwhile",
+    );
+  }
+  const source =
+    a.source.query !== undefined ? ({ kind: "query", text: a.source.query } as const) : ({ kind: "table", text: a.source.table! } as const);
+  const primaryKey = typeof a.source.primary_key === "string" ? [a.source.primary_key] : a.source.primary_key;
+
+  const mapping: SyncPlan["mapping"] = TIKTOK_FIELDS.flatMap((f) => {
+    const from = a.mapping[f.name];
+    if (from === undefined) return [];
+    return [
+      {
+        field: f.name,
+        from: typeof from === "string" ? { column: from } : { const: from.const as string | number },
+        pii: PII_FIELDS.has(f.name),
+        target: f.target,
+      },
+    ];
+  });
+  const columns = [...new Set(mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])))];
+  const region = project.project.defaults.phone_default_region;
+  const mappingDigest = sha256(
+    canonicalJson({ mapping: a.mapping, region: region ?? null, maxAge: a.destination.max_event_age_days }),
+  ).slice(0, 32);
+  const extraction: Extraction = {
+    activation: a.name,
+    source: source.kind === "query" ? { query: source.text } : { table: source.text },
+    primaryKey,
+    columns,
+    mappingDigest,
+    stateSchema,
+  };
+
+  const url = env[urlEnv];
+  let dialect: DialectName | null = null;
+  let sql: SyncPlan["sql"] = null;
+  if (url) {
+    const d = dialectFor(url);
+    dialect = d.name;
+    const rendered = renderNewRowsSql(d, extraction);
+    sql = { text: rendered.sql, bindings: rendered.bindings };
+  }
+
+  const body: Omit<SyncPlan, "contentHash"> = {
+    planVersion: 1,
+    activation: a.name,
+    file: loaded.file,
+    ...(a.description ? { description: a.description } : {}),
+    event: a.event,
+    destination: {
+      advertiserId: a.destination.advertiser_id,
+      ...(a.destination.event_set_id ? { eventSetId: a.destination.event_set_id } : {}),
+      accessTokenEnv: a.destination.access_token_env,
+      ...(a.destination.test_event_code ? { testEventCode: a.destination.test_event_code } : {}),
+      batchSize: a.destination.batch_size,
+      maxEventAgeDays: a.destination.max_event_age_days,
+    },
+    warehouse: { name: warehouseName, urlEnv, dialect, stateSchema },
+    source,
+    extraction,
+    sql,
+    mapping,
+    mappingSpec: a.mapping,
+    ...(region ? { phoneDefaultRegion: region } : {}),
+    schedule: { expression: a.schedule, cron: scheduleToCron(a.schedule) },
+    warnings: {
+      enabled: a.warnings.enabled,
+      maxRejectedPercent: a.warnings.max_rejected_percent,
+      labels: project.project.defaults.warnings.github_issue.labels,
+    },
+  };
+  // The file path and the dialect-specific SQL are where, not what: they stay out of the hash.
+  const { file: _file, sql: _sql, warehouse, ...hashed } = body;
+  const contentHash = sha256(canonicalJson({ ...hashed, warehouse: { ...warehouse, dialect: null } })).slice(0, 16);
+  return { ...body, contentHash };
+}

@@ -1,0 +1,44 @@
+import { createMapper, type RejectReason, type TikTokEvent } from "@ferry/tiktok";
+import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
+import type { SyncPlan } from "./compile/compile.js";
+
+export interface PlanPreview {
+  /** Rows the next run would read (not yet acknowledged, not rejected with the same values). */
+  newRows: number;
+  /** The first events that would be sent, exactly as sent: identifiers hashed. */
+  samples: TikTokEvent[];
+  /** Rejections met while looking for samples, by reason. */
+  rejectedInSample: Partial<Record<RejectReason, number>>;
+}
+
+/** Counts the new rows and maps the first few, without sending or recording anything. */
+export async function preview(
+  plan: SyncPlan,
+  deps: { warehouse: Warehouse; clock?: () => number },
+  options: { samples?: number; scan?: number } = {},
+): Promise<PlanPreview> {
+  await deps.warehouse.state.ensure(plan.warehouse.stateSchema);
+  const newRows = await deps.warehouse.countNewRows(plan.extraction);
+  const mapper = createMapper({
+    activation: plan.activation,
+    event: plan.event,
+    mapping: plan.mappingSpec,
+    defaultRegion: plan.phoneDefaultRegion,
+    maxEventAgeDays: plan.destination.maxEventAgeDays,
+    now: Math.floor((deps.clock ?? Date.now)() / 1000),
+  });
+  const want = options.samples ?? 3;
+  const scan = options.scan ?? 1000;
+  const samples: TikTokEvent[] = [];
+  const rejectedInSample: PlanPreview["rejectedInSample"] = {};
+  let scanned = 0;
+  outer: for await (const chunk of deps.warehouse.newRows(plan.extraction)) {
+    for (const row of chunk) {
+      if (samples.length >= want || ++scanned > scan) break outer;
+      const result = mapper(row, row[PK_COLUMN] as string | null);
+      if (result.ok) samples.push(result.event);
+      else rejectedInSample[result.reason] = (rejectedInSample[result.reason] ?? 0) + 1;
+    }
+  }
+  return { newRows, samples, rejectedInSample };
+}

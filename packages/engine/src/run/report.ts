@@ -1,0 +1,60 @@
+import type { RejectReason } from "@ferry/tiktok";
+
+export type RunStatus = "success" | "failed" | "cancelled";
+
+export interface RejectedSample {
+  reason: RejectReason;
+  field: string;
+  eventId?: string;
+  /** Primary-key values, only when no key column is mapped to personal data. */
+  primaryKey?: Record<string, string>;
+  /** TikTok's message, for refusals by the API. */
+  message?: string;
+}
+
+/** What a run did, in counts: never a row value, an identifier in clear, or a secret. */
+export interface RunReport {
+  reportVersion: 1;
+  runId: string;
+  activation: string;
+  status: RunStatus;
+  dryRun: boolean;
+  fullRefresh: boolean;
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  eventSetId: string | null;
+  counts: {
+    /** Rows read from the warehouse (new rows only). */
+    read: number;
+    /** Events acknowledged by TikTok (dry run: events that would be sent). */
+    sent: number;
+    rejected: number;
+    rejectedByReason: Partial<Record<RejectReason, number>>;
+    /** Mapped events not acknowledged because the run stopped. */
+    notSent: number;
+  };
+  rowsPerSecond: number;
+  batches: number;
+  requests: number;
+  samples: RejectedSample[];
+  error?: { kind: string; code: string | number | null; message: string };
+  warnings: Warning[];
+}
+
+export type WarningCode = "run_failed" | "auth_failed" | "permission_denied" | "rejected_share" | "events_too_old" | "tiktok_refused";
+
+export interface Warning {
+  code: WarningCode;
+  severity: "error" | "warning";
+  message: string;
+  /** What a human should do about it. */
+  fix: string;
+}
+
+/** Progress callbacks, dbt-style: the CLI draws them, the Action logs them. */
+export type RunEvent =
+  | { type: "start"; activation: string; runId: string; dryRun: boolean }
+  | { type: "progress"; activation: string; read: number; sent: number; rejected: number; elapsedMs: number }
+  | { type: "batch"; activation: string; size: number; accepted: number; rejected: number; requests: number }
+  | { type: "finish"; report: RunReport };

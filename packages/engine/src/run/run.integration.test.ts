@@ -1,0 +1,166 @@
+import { parseActivation, parseProject, type Project } from "@ferry/schema";
+import {
+  activationYaml,
+  ALL_WAREHOUSES,
+  createOrders,
+  createTempWarehouse,
+  describeWarehouses,
+  expectedSent,
+  insertOrders,
+  rawEmailOf,
+  rawPhoneOf,
+  type TempWarehouse,
+} from "@ferry/testkit";
+import { createTikTokClient, type TikTokClient } from "@ferry/tiktok";
+import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
+import { connect, type Warehouse } from "@ferry/warehouse";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { compile, type SyncPlan } from "../compile/compile.js";
+import { preview } from "../preview.js";
+import { run } from "./run.js";
+
+const NOW = Date.now();
+
+function planFor(temp: TempWarehouse, yaml = activationYaml({ query: "select * from orders", batchSize: 100 })): SyncPlan {
+  const parsed = parseActivation(yaml, "a.yml");
+  const project = parseProject(
+    `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
+    "ferry.yml",
+  );
+  if (!parsed.ok || !project.ok) throw new Error("fixture must be valid");
+  const activation = { ...parsed.value, source: { ...parsed.value.source, warehouse: "main" } };
+  return compile({ file: "a.yml", activation, project: { file: "ferry.yml", project: project.value as Project } }, { WH: temp.url });
+}
+
+describeWarehouses(ALL_WAREHOUSES, (kind) => {
+  let temp: TempWarehouse;
+  let warehouse: Warehouse;
+  let sandbox: Sandbox;
+  let tiktok: TikTokClient;
+  beforeEach(async () => {
+    temp = await createTempWarehouse(kind);
+    warehouse = connect(temp.url);
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, 1000, NOW);
+    sandbox = await startSandbox();
+    tiktok = createTikTokClient({ baseUrl: sandbox.url, accessToken: sandbox.token, backoff: { baseMs: 1, maxMs: 10 } });
+  });
+  afterEach(async () => {
+    await tiktok.close();
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  });
+
+  it("sends every valid row once, then only what is new or fixed", async () => {
+    const plan = planFor(temp);
+    const first = await run(plan, { warehouse, tiktok });
+    expect(first).toMatchObject({
+      status: "success",
+      counts: {
+        read: 1000,
+        sent: expectedSent(1, 1000),
+        rejected: 400,
+        rejectedByReason: { invalid_email: 100, event_too_old: 100, invalid_currency: 100, missing_identifier: 100 },
+        notSent: 0,
+      },
+      batches: 6,
+    });
+    expect(sandbox.acceptedIds()).toHaveLength(600);
+    // The exact event, hashed, with event time in seconds from a native timestamp column.
+    const sent = sandbox.accepted().find((e) => e.event["event_id"] === first.samples.find(() => true)?.eventId) ?? sandbox.accepted()[0]!;
+    expect(sent.event).toMatchObject({ event: "CompletePayment", user: expect.any(Object), properties: { currency: "EUR" } });
+    expect(first.warnings.map((w) => w.code)).toEqual(["rejected_share", "events_too_old"]);
+
+    const second = await run(plan, { warehouse, tiktok });
+    expect(second.counts).toMatchObject({ read: 0, sent: 0, rejected: 0 });
+
+    await insertOrders(warehouse, 1001, 1100, NOW);
+    const third = await run(plan, { warehouse, tiktok });
+    expect(third.counts).toMatchObject({ read: 100, sent: expectedSent(1001, 1100), rejected: 40 });
+
+    // Order 5 had an invalid email and no phone: fixed upstream, it is sent on the next run.
+    await warehouse.execute("UPDATE orders SET email = ? WHERE order_id = 5", [rawEmailOf(5)]);
+    const fourth = await run(plan, { warehouse, tiktok });
+    expect(fourth.counts).toMatchObject({ read: 1, sent: 1, rejected: 0 });
+    expect(sandbox.stats()).toMatchObject({ accepted: 661, duplicates: 0 });
+
+    const state = await warehouse.state.show(temp.stateSchema, plan.activation);
+    expect(state).toMatchObject({
+      acked: 661,
+      rejected: { invalid_email: 109, event_too_old: 110, invalid_currency: 110, missing_identifier: 110 },
+    });
+    expect(state.runs).toHaveLength(4);
+    // Nothing personal in the state: hashes, counts, and samples whose key is an order id.
+    const stored =
+      JSON.stringify(state) +
+      JSON.stringify(
+        await warehouse.execute(kind === "sqlite" ? `SELECT * FROM ${temp.stateSchema}_acked` : `SELECT * FROM ${temp.stateSchema}.acked`),
+      );
+    for (const id of [1, 2, 3, 4, 5, 600]) {
+      expect(stored.toLowerCase()).not.toContain(rawEmailOf(id).toLowerCase());
+      expect(stored).not.toContain(rawPhoneOf(id));
+    }
+  });
+
+  it("records nothing on a dry run, and previews hashed events", async () => {
+    const plan = planFor(temp);
+    const dry = await run(plan, { warehouse }, { dryRun: true });
+    expect(dry).toMatchObject({ status: "success", dryRun: true, counts: { read: 1000, sent: 600 } });
+    expect(sandbox.stats().requests).toBe(0);
+    const p = await preview(plan, { warehouse }, { samples: 3 });
+    expect(p.newRows).toBe(1000);
+    expect(p.samples).toHaveLength(3);
+    expect(JSON.stringify(p.samples)).not.toMatch(/example\.com/i);
+  });
+
+  it("stops on a revoked token with state equal to what TikTok acknowledged, then resumes", async () => {
+    const plan = planFor(temp);
+    sandbox.setFaults({ revokeTokenAfter: 2 });
+    const failed = await run(plan, { warehouse, tiktok }, { concurrency: 1 });
+    expect(failed).toMatchObject({ status: "failed", error: { kind: "auth", code: 40105 } });
+    expect(failed.warnings.map((w) => w.code)).toContain("auth_failed");
+    const acknowledged = sandbox.acceptedIds().length;
+    expect(acknowledged).toBe(200);
+    expect((await warehouse.state.show(temp.stateSchema, plan.activation)).acked).toBe(acknowledged);
+    expect(failed.counts.sent).toBe(acknowledged);
+
+    // Rows rejected for their values before the stop stay remembered; everything else is resent.
+    sandbox.setFaults({});
+    const resumed = await run(plan, { warehouse, tiktok });
+    expect(resumed.status).toBe("success");
+    expect(failed.counts.sent + resumed.counts.sent).toBe(600);
+    expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 0 });
+  });
+
+  it("lets only one of two simultaneous runs send", async () => {
+    const plan = planFor(temp);
+    const other = connect(temp.url);
+    try {
+      const results = await Promise.allSettled([run(plan, { warehouse, tiktok }), run(plan, { warehouse: other, tiktok })]);
+      const ok = results.filter((r) => r.status === "fulfilled");
+      const held = results.filter((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "lock_held");
+      expect(ok.length + held.length).toBe(2);
+      expect(ok.length).toBeGreaterThanOrEqual(1);
+      expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 0 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("isolates events TikTok refuses and remembers them", async () => {
+    const plan = planFor(temp);
+    const refused = (await preview(plan, { warehouse }, { samples: 2 })).samples.map((e) => e.event_id);
+    sandbox.setFaults({ refuseEventIds: refused });
+    const report = await run(plan, { warehouse, tiktok });
+    expect(report.counts).toMatchObject({ sent: 598, rejectedByReason: { tiktok_refused: 2 } });
+    expect(
+      report.samples
+        .filter((s) => s.reason === "tiktok_refused")
+        .map((s) => s.eventId)
+        .sort(),
+    ).toEqual([...refused].sort());
+    sandbox.setFaults({});
+    expect((await run(plan, { warehouse, tiktok })).counts.read).toBe(0);
+  });
+});

@@ -1,0 +1,261 @@
+import { randomBytes } from "node:crypto";
+import { createMapper, type RejectReason, type TikTokClient, type TikTokEvent, REJECT_REASONS } from "@ferry/tiktok";
+import { FINGERPRINT_COLUMN, PK_COLUMN, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
+import type { SyncPlan } from "../compile/compile.js";
+import { deriveWarnings } from "../warnings/warnings.js";
+import type { RejectedSample, RunEvent, RunReport } from "./report.js";
+
+export interface RunDeps {
+  warehouse: Warehouse;
+  /** Not needed for a dry run when the plan names its event set. */
+  tiktok?: TikTokClient;
+  /** Milliseconds since the epoch. */
+  clock?: () => number;
+  /** Stops reading; batches in flight finish and are recorded. */
+  signal?: AbortSignal;
+  onEvent?: (event: RunEvent) => void;
+}
+
+export interface RunOptions {
+  dryRun?: boolean;
+  fullRefresh?: boolean;
+  /** Batches in flight at once. */
+  concurrency?: number;
+  runId?: string;
+}
+
+const SAMPLES_PER_REASON = 3;
+const REJECTION_FLUSH = 1000;
+
+type Pending = { event: TikTokEvent; pkHash: string; fingerprint: string };
+
+/**
+ * Runs a plan: streams the new rows, maps them, pushes full batches with bounded concurrency,
+ * and records in the warehouse only what TikTok acknowledged, so a crash at any point loses
+ * nothing (a resend is deduplicated by TikTok on the deterministic event_id).
+ */
+export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {}): Promise<RunReport> {
+  const clock = deps.clock ?? Date.now;
+  const started = clock();
+  const runId =
+    options.runId ??
+    `${new Date(started)
+      .toISOString()
+      .replace(/[-:.TZ]/g, "")
+      .slice(0, 14)}-${randomBytes(4).toString("hex")}`;
+  const dryRun = options.dryRun ?? false;
+  const fullRefresh = options.fullRefresh ?? false;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const { warehouse } = deps;
+  const schema = plan.warehouse.stateSchema;
+  const name = plan.activation;
+  const emit = deps.onEvent ?? (() => {});
+
+  const counts: RunReport["counts"] = { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, notSent: 0 };
+  const samples: RejectedSample[] = [];
+  let batches = 0;
+  let requests = 0;
+  let eventSetId: string | null = plan.destination.eventSetId ?? null;
+  let failure: RunReport["error"] | undefined;
+  const piiKey = plan.extraction.primaryKey.some((column) =>
+    plan.mapping.some((m) => m.pii && "column" in m.from && m.from.column === column),
+  );
+
+  const sample = (reason: RejectReason, field: string, row: Row | undefined, eventId?: string, message?: string) => {
+    if (samples.filter((s) => s.reason === reason).length >= SAMPLES_PER_REASON) return;
+    const primaryKey = row && !piiKey ? Object.fromEntries(plan.extraction.primaryKey.map((c) => [c, String(row[c])])) : undefined;
+    samples.push({
+      reason,
+      field,
+      ...(eventId ? { eventId } : {}),
+      ...(primaryKey ? { primaryKey } : {}),
+      ...(message ? { message } : {}),
+    });
+  };
+  const countRejection = (reason: RejectReason) => {
+    counts.rejected++;
+    counts.rejectedByReason[reason] = (counts.rejectedByReason[reason] ?? 0) + 1;
+  };
+
+  const finish = (status: RunReport["status"]): RunReport => {
+    const finishedAt = clock();
+    const durationMs = Math.max(0, finishedAt - started);
+    const base = {
+      reportVersion: 1 as const,
+      runId,
+      activation: name,
+      status,
+      dryRun,
+      fullRefresh,
+      startedAt: new Date(started).toISOString(),
+      finishedAt: new Date(finishedAt).toISOString(),
+      durationMs,
+      eventSetId,
+      counts,
+      rowsPerSecond: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
+      batches,
+      requests,
+      samples,
+      ...(failure ? { error: failure } : {}),
+    };
+    return { ...base, warnings: deriveWarnings(base, { ...plan.warnings, maxEventAgeDays: plan.destination.maxEventAgeDays }) };
+  };
+
+  await warehouse.state.ensure(schema);
+  return warehouse.withLock(name, schema, async () => {
+    if (!dryRun) await warehouse.state.beginRun(schema, { runId, activation: name, startedAt: started, dryRun });
+    emit({ type: "start", activation: name, runId, dryRun });
+
+    if (eventSetId === null && deps.tiktok) {
+      try {
+        eventSetId = await deps.tiktok.resolveEventSet(plan.destination.advertiserId, name);
+      } catch (error) {
+        const e = error as { kind?: string; code?: number; message: string };
+        failure = { kind: e.kind ?? "invalid", code: e.code ?? null, message: e.message };
+      }
+    }
+    if (!dryRun && !failure && (!deps.tiktok || eventSetId === null)) {
+      failure = { kind: "bug", code: null, message: "a TikTok client is required to send" };
+    }
+
+    const mapper = createMapper({
+      activation: name,
+      event: plan.event,
+      mapping: plan.mappingSpec,
+      defaultRegion: plan.phoneDefaultRegion,
+      maxEventAgeDays: plan.destination.maxEventAgeDays,
+      now: Math.floor(started / 1000),
+    });
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    deps.signal?.addEventListener("abort", onAbort);
+    const inflight = new Set<Promise<void>>();
+    let batch: Pending[] = [];
+    let rejections: RejectedRow[] = [];
+
+    const flushRejections = async () => {
+      if (dryRun || rejections.length === 0) return;
+      const rows = rejections;
+      rejections = [];
+      await warehouse.state.recordRejected(schema, name, runId, rows);
+    };
+
+    const send = async (pending: Pending[]) => {
+      batches++;
+      if (dryRun) {
+        counts.sent += pending.length;
+        return;
+      }
+      const outcome = await deps.tiktok!.sendBatch(
+        eventSetId!,
+        pending.map((p) => p.event),
+        { testEventCode: plan.destination.testEventCode },
+      );
+      requests += outcome.requests;
+      if (outcome.status === "failed") {
+        counts.notSent += pending.length;
+        failure ??= { kind: outcome.kind, code: outcome.code ?? null, message: outcome.message };
+        stop.abort();
+        return;
+      }
+      const refused = new Map(outcome.rejected.map((r) => [r.index, r]));
+      const acked: AckedRow[] = [];
+      const tiktokRejections: RejectedRow[] = [];
+      pending.forEach((p, i) => {
+        const r = refused.get(i);
+        if (r) {
+          countRejection("tiktok_refused");
+          sample("tiktok_refused", "event", undefined, p.event.event_id, r.message);
+          tiktokRejections.push({ pkHash: p.pkHash, fingerprint: p.fingerprint, reason: "tiktok_refused", message: r.message });
+        } else {
+          acked.push({ pkHash: p.pkHash, eventId: p.event.event_id, eventTime: p.event.event_time });
+        }
+      });
+      // Only now, after TikTok's acknowledgement, does the state say these were sent.
+      await warehouse.state.recordAcked(schema, name, runId, acked);
+      await warehouse.state.recordRejected(schema, name, runId, tiktokRejections);
+      counts.sent += acked.length;
+      emit({
+        type: "batch",
+        activation: name,
+        size: pending.length,
+        accepted: acked.length,
+        rejected: tiktokRejections.length,
+        requests: outcome.requests,
+      });
+    };
+
+    const dispatch = async (pending: Pending[]) => {
+      const task: Promise<void> = send(pending).catch((error: unknown) => {
+        counts.notSent += pending.length;
+        const e = error as { kind?: string; code?: string | number; message?: string };
+        failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
+        stop.abort();
+      });
+      inflight.add(task);
+      void task.finally(() => inflight.delete(task));
+      if (inflight.size >= concurrency) await Promise.race(inflight);
+    };
+
+    try {
+      if (!failure) {
+        for await (const chunk of warehouse.newRows(plan.extraction, { fullRefresh, signal: stop.signal })) {
+          for (const row of chunk) {
+            counts.read++;
+            const pkHash = row[PK_COLUMN] as string | null;
+            const result = mapper(row, pkHash);
+            if (result.ok) {
+              batch.push({ event: result.event, pkHash: pkHash!, fingerprint: row[FINGERPRINT_COLUMN] as string });
+              if (batch.length >= plan.destination.batchSize) {
+                const full = batch;
+                batch = [];
+                await dispatch(full);
+              }
+            } else {
+              countRejection(result.reason);
+              sample(result.reason, result.field, row, pkHash ? `${name}:${pkHash.slice(0, 32)}` : undefined);
+              if (pkHash && REJECT_REASONS[result.reason].remember) {
+                rejections.push({ pkHash, fingerprint: row[FINGERPRINT_COLUMN] as string, reason: result.reason });
+              }
+            }
+          }
+          if (rejections.length >= REJECTION_FLUSH) await flushRejections();
+          emit({
+            type: "progress",
+            activation: name,
+            read: counts.read,
+            sent: counts.sent,
+            rejected: counts.rejected,
+            elapsedMs: clock() - started,
+          });
+          if (stop.signal.aborted) break;
+        }
+        if (!stop.signal.aborted && batch.length > 0) await dispatch(batch);
+        else counts.notSent += batch.length;
+        batch = [];
+      }
+      await Promise.all(inflight);
+      await flushRejections();
+    } catch (error) {
+      await Promise.allSettled(inflight);
+      const e = error as { code?: string; kind?: string; message?: string };
+      failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
+    } finally {
+      deps.signal?.removeEventListener("abort", onAbort);
+    }
+
+    const status = failure ? "failed" : deps.signal?.aborted ? "cancelled" : "success";
+    const report = finish(status);
+    if (!dryRun) await warehouse.state.finishRun(schema, runId, status, report);
+    emit({
+      type: "progress",
+      activation: name,
+      read: counts.read,
+      sent: counts.sent,
+      rejected: counts.rejected,
+      elapsedMs: clock() - started,
+    });
+    emit({ type: "finish", report });
+    return report;
+  });
+}
