@@ -1,10 +1,21 @@
+import { demo, demoHelp } from "./commands/demo.js";
+import { plan, planHelp } from "./commands/plan.js";
+import { runCommand, runHelp } from "./commands/run.js";
+import { sandbox, sandboxHelp } from "./commands/sandbox.js";
+import { state, stateHelp } from "./commands/state.js";
 import { validate, validateHelp } from "./commands/validate.js";
-import { EXIT, UsageError, type Io } from "./io.js";
+import { CommandError } from "./context.js";
+import { color, EXIT, UsageError, type Io } from "./io.js";
 
 type Command = { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> };
 
 export const COMMANDS: Record<string, Command> = {
   validate: { summary: "check activation files and ferry.yml (no warehouse, no TikTok)", help: validateHelp, run: validate },
+  plan: { summary: "show the SQL, mapping, new-row count and sample events, sending nothing", help: planHelp, run: plan },
+  run: { summary: "send the new conversions to TikTok and record what was acknowledged", help: runHelp, run: runCommand },
+  state: { summary: "show or reset an activation's sync state", help: stateHelp, run: state },
+  sandbox: { summary: "start a local TikTok API that enforces the contract", help: sandboxHelp, run: sandbox },
+  demo: { summary: "run the example activations on a seeded SQLite warehouse and the sandbox", help: demoHelp, run: demo },
 };
 
 const mainHelp = () => `Ferry sends conversions from your warehouse to TikTok Ads as offline conversions.
@@ -22,6 +33,9 @@ Run \`ferry <command> --help\` for a command's options and examples.
 
 Start here:
   ferry validate                      check every activation in activations/
+  ferry plan                          see what the next run would send
+  ferry run --dry-run                 run everything but the push
+  ferry demo                          the whole flow locally, nothing to set up
 
 Environment:
   FERRY_WAREHOUSE_URL   the "default" warehouse when ferry.yml defines none
@@ -54,7 +68,15 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`ferry ${name}: ${error.message}\nRun \`ferry ${name} --help\` for usage.\n`);
       return EXIT.usage;
     }
-    throw error;
+    if (error instanceof CommandError || (error as { name?: string }).name === "WarehouseError") {
+      io.stderr.write(`${color(io, io.stderr.isTTY === true && !io.env["NO_COLOR"]).red("error")} ${(error as Error).message}\n`);
+      return EXIT.failed;
+    }
+    // A bug: say so, and how to report it, without a wall of internals.
+    io.stderr.write(
+      `ferry ${name}: internal error: ${(error as Error).message ?? String(error)}\nThis is a bug in Ferry; please report it with the command you ran (not your data or secrets).\n`,
+    );
+    return EXIT.failed;
   }
 }
 

@@ -44,6 +44,8 @@ export interface SandboxOptions {
   keepEvents?: boolean;
   /** Seed of the fault dice, for reproducible runs. */
   seed?: number;
+  /** Called after each /event/track/ request is answered (tests synchronise on it). */
+  onTrack?: (stats: SandboxStats) => void;
 }
 
 export interface RecordedRequest {
@@ -224,6 +226,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.on("finish", () => {
       if (record.code !== undefined) count(record.code);
       if (record.code !== undefined && record.code !== 0) stats.refused++;
+      if (url.pathname === "/open_api/v1.3/event/track/") options.onTrack?.(stats);
     });
 
     const token = req.headers["access-token"];

@@ -38,6 +38,7 @@ export interface StateSummary {
 export interface StateStore {
   /** Creates the state schema and tables when missing (idempotent, safe to race). */
   ensure(stateSchema: string): Promise<void>;
+  /** Records a run; runs still marked running are marked interrupted (the caller holds the lock, so they are dead). */
   beginRun(stateSchema: string, run: RunRecord): Promise<void>;
   recordAcked(stateSchema: string, activation: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
   recordRejected(stateSchema: string, activation: string, runId: string, rows: readonly RejectedRow[]): Promise<void>;
@@ -123,15 +124,16 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
     },
 
     async beginRun(schema, r) {
-      await run("query", () =>
-        table(schema, "runs").insert({
+      await run("query", async () => {
+        await table(schema, "runs").where({ activation: r.activation, status: "running" }).update({ status: "interrupted" });
+        await table(schema, "runs").insert({
           run_id: r.runId,
           activation: r.activation,
           started_at: r.startedAt,
           status: "running",
           dry_run: r.dryRun,
-        }),
-      );
+        });
+      });
     },
 
     async recordAcked(schema, activation, runId, rows) {

@@ -31,6 +31,8 @@ export interface RunReport {
     sent: number;
     rejected: number;
     rejectedByReason: Partial<Record<RejectReason, number>>;
+    /** Rows dated in the future: not sent, not rejected, read again by later runs. */
+    deferred: number;
     /** Mapped events not acknowledged because the run stopped. */
     notSent: number;
   };

@@ -51,7 +51,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
   const name = plan.activation;
   const emit = deps.onEvent ?? (() => {});
 
-  const counts: RunReport["counts"] = { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, notSent: 0 };
+  const counts: RunReport["counts"] = { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, deferred: 0, notSent: 0 };
   const samples: RejectedSample[] = [];
   let batches = 0;
   let requests = 0;
@@ -211,6 +211,10 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
                 batch = [];
                 await dispatch(full);
               }
+            } else if (result.reason === "event_in_future") {
+              // Time will make it valid: not a rejection, and not remembered.
+              counts.deferred++;
+              sample(result.reason, result.field, row, `${name}:${pkHash?.slice(0, 32) ?? ""}`);
             } else {
               countRejection(result.reason);
               sample(result.reason, result.field, row, pkHash ? `${name}:${pkHash.slice(0, 32)}` : undefined);

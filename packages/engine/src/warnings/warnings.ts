@@ -32,8 +32,8 @@ export function deriveWarnings(
       });
     }
   }
-  if (counts.read > 0) {
-    const share = (100 * counts.rejected) / counts.read;
+  if (counts.read - counts.deferred > 0) {
+    const share = (100 * counts.rejected) / (counts.read - counts.deferred);
     if (share > settings.maxRejectedPercent) {
       const reasons = Object.entries(counts.rejectedByReason)
         .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
@@ -42,7 +42,7 @@ export function deriveWarnings(
       warnings.push({
         code: "rejected_share",
         severity: "warning",
-        message: `${counts.rejected} of ${counts.read} rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
+        message: `${counts.rejected} of ${counts.read - counts.deferred} rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
         fix: "Fix the rows upstream (they are retried once their values change) or the mapping; raise warnings.max_rejected_percent if this share is expected.",
       });
     }

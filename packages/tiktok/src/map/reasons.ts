@@ -7,7 +7,7 @@ export const REJECT_REASONS = {
   missing_primary_key: { remember: false, text: "a primary-key column is empty" },
   invalid_event_time: { remember: true, text: "event time is missing or not a date/time" },
   event_too_old: { remember: true, text: "event is older than the attribution window (not sent)" },
-  event_in_future: { remember: false, text: "event time is in the future" },
+  event_in_future: { remember: false, text: "event time is in the future (deferred: read again by later runs)" },
   missing_identifier: { remember: true, text: "neither email nor phone is present" },
   invalid_email: { remember: true, text: "email is not a plausible address (and no valid phone)" },
   invalid_phone: { remember: true, text: "phone is not a valid number (and no valid email)" },

@@ -1,0 +1,99 @@
+import { preview, type PlanPreview, type SyncPlan } from "@ferry/engine";
+import { TIKTOK_FIELDS } from "@ferry/tiktok";
+import { formatOf, parse } from "../args.js";
+import { CommandError, Connections, loadPlans, number } from "../context.js";
+import { color, EXIT, type Io } from "../io.js";
+
+export const planHelp = `Usage: ferry plan [paths…] [options]
+
+Shows what each activation would do, without sending anything: the SQL that selects the new
+rows (an anti-join against Ferry's sync state, run in the warehouse), the mapping of columns to
+TikTok fields, how many rows are new right now, and sample events exactly as they would be
+sent (identifiers already hashed).
+
+When the warehouse URL variable is not set, the plan is shown without counts or samples.
+
+Arguments:
+  paths…               activation files or directories (default: activations)
+
+Options:
+  --only a,b           only these activations (by name)
+  --samples N          sample events per activation (default 3; 0 for none)
+  --format text|json   output format (default: text)
+  -h, --help           show this help
+
+Examples:
+  ferry plan
+  WAREHOUSE_URL=postgres://me@db/analytics ferry plan --only pos-purchases
+  ferry plan --format json > plans.json
+`;
+
+const NORMALISATION: Record<string, string> = Object.fromEntries(TIKTOK_FIELDS.map((f) => [f.name, f.description]));
+
+function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, io: Io): string {
+  const c = color(io);
+  const lines = [
+    `${c.bold(plan.activation)} ${c.dim(`(${plan.file})`)}`,
+    ...(plan.description ? [`  ${plan.description}`] : []),
+    `  event        ${plan.event} → ${plan.destination.eventSetId ? `event set ${plan.destination.eventSetId}` : "event set resolved from the advertiser"} (advertiser ${plan.destination.advertiserId})${plan.destination.testEventCode ? `, test code ${plan.destination.testEventCode}` : ""}`,
+    `  warehouse    ${plan.warehouse.name} (${plan.warehouse.dialect ?? "dialect unknown"}, URL from $${plan.warehouse.urlEnv}); state in ${plan.warehouse.stateSchema}`,
+    `  source       ${plan.source.kind}${plan.source.kind === "table" ? ` ${plan.source.text}` : ""}, primary key ${plan.extraction.primaryKey.join(", ")}`,
+    `  schedule     ${plan.schedule.expression}${plan.schedule.expression !== plan.schedule.cron ? ` (${plan.schedule.cron})` : ""} UTC`,
+    `  batches      up to ${plan.destination.batchSize} events; events older than ${plan.destination.maxEventAgeDays} days are not sent`,
+    "  mapping",
+    ...plan.mapping.map((m) => {
+      const from = "column" in m.from ? m.from.column : `constant ${JSON.stringify(m.from.const)}`;
+      return `    ${m.field.padEnd(12)} ← ${from.padEnd(18)} ${c.dim(`${m.target}: ${NORMALISATION[m.field] ?? ""}`)}`;
+    }),
+  ];
+  if (p) {
+    lines.push(`  new rows     ${c.bold(number(p.newRows))}`);
+    const rejected = Object.entries(p.rejectedInSample);
+    if (rejected.length) lines.push(`  sampled rejections  ${rejected.map(([r, n]) => `${r}: ${n}`).join(", ")}`);
+    if (p.samples.length) {
+      lines.push("  sample events (as sent)");
+      for (const event of p.samples) lines.push(`    ${JSON.stringify(event)}`);
+    }
+  } else if (note) {
+    lines.push(`  new rows     ${c.yellow(note)}`);
+  }
+  if (plan.sql) {
+    lines.push("  SQL", ...plan.sql.text.split("\n").map((l) => `    ${c.dim(l)}`));
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function plan(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, { only: { type: "string" }, samples: { type: "string" }, format: { type: "string" } });
+  if (values.help) {
+    io.stdout.write(planHelp);
+    return EXIT.ok;
+  }
+  const format = formatOf(values.format);
+  const samples = values.samples === undefined ? 3 : Number(values.samples);
+  if (!Number.isInteger(samples) || samples < 0) throw new CommandError("--samples takes a whole number");
+  const plans = await loadPlans(
+    positionals,
+    io,
+    values.only?.split(",").map((s) => s.trim()),
+  );
+  const connections = new Connections(io);
+  const out: { plan: SyncPlan; preview?: PlanPreview; note?: string }[] = [];
+  try {
+    for (const p of plans) {
+      if (!io.env[p.warehouse.urlEnv]) {
+        out.push({ plan: p, note: `not counted: $${p.warehouse.urlEnv} is not set` });
+        continue;
+      }
+      out.push({ plan: p, preview: await preview(p, { warehouse: connections.warehouse(p) }, { samples }) });
+    }
+  } finally {
+    await connections.close();
+  }
+  if (format === "json") {
+    io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  } else {
+    io.stdout.write(out.map((o) => renderPlan(o.plan, o.preview, o.note, io)).join("\n"));
+  }
+  return EXIT.ok;
+}

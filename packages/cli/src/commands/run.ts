@@ -1,0 +1,196 @@
+import { deriveWarnings, run as runPlan, type RunEvent, type RunReport, type SyncPlan } from "@ferry/engine";
+import { annotation } from "../annotations.js";
+import { formatOf, parse } from "../args.js";
+import { CommandError, Connections, duration, loadPlans, number } from "../context.js";
+import { color, EXIT, type Io } from "../io.js";
+
+export const runHelp = `Usage: ferry run [paths…] [options]
+
+Sends the new conversions of each activation to TikTok: streams the rows not yet acknowledged
+from the warehouse, maps and hashes them, pushes them in batches, and records in the
+warehouse's sync state only what TikTok acknowledged. Rows that cannot be sent are rejected
+with a reason, counted, and retried once their values change upstream.
+
+Arguments:
+  paths…                activation files or directories (default: activations)
+
+Options:
+  --only a,b            only these activations (by name)
+  --dry-run             do everything but send and record: counts, rejections, samples
+  --full-refresh        resend every row, not only the new ones (asks for --yes)
+  --yes                 confirm --full-refresh
+  --concurrency N       batches in flight per activation (default 4)
+  --format text|json    output format (default: text); json prints the run reports
+  --fail-on-warnings    exit 2 when a run succeeded with warnings
+  -h, --help            show this help
+
+Environment: each activation's access_token_env and its warehouse's url_env (or
+FERRY_WAREHOUSE_URL) must be set; TIKTOK_API_BASE_URL points at another API (e.g. \`ferry sandbox\`).
+
+Exit codes: 0 success, 1 a run failed (or bad config), 2 warnings with --fail-on-warnings, 64 usage.
+
+Examples:
+  ferry run
+  ferry run --dry-run --only pos-purchases
+  ferry run activations/crm-leads.yml --format json > report.json
+`;
+
+const FULL_REFRESH_WARNING =
+  "--full-refresh resends every row. TikTok deduplicates an event_id only within 48 hours of its first receipt: conversions first sent earlier will be counted twice.";
+
+function progress(io: Io) {
+  const c = color(io, io.stderr.isTTY === true && !io.env["NO_COLOR"]);
+  const live = io.stderr.isTTY === true;
+  let lastDraw = 0;
+  let nextMilestone = 100_000;
+  return (event: RunEvent) => {
+    if (event.type === "start") {
+      nextMilestone = 100_000;
+      if (!live) io.stderr.write(`${event.activation}: ${event.dryRun ? "dry run" : "run"} ${event.runId} started\n`);
+    } else if (event.type === "progress") {
+      const rate = event.elapsedMs > 0 ? Math.round((event.read * 1000) / event.elapsedMs) : 0;
+      const text = `${event.activation}: ${number(event.read)} read · ${number(event.sent)} sent · ${number(event.rejected)} rejected · ${number(rate)} rows/s`;
+      if (live) {
+        const now = Date.now();
+        if (now - lastDraw >= 100) {
+          lastDraw = now;
+          io.stderr.write(`\r\x1b[2K${c.dim(text)}`);
+        }
+      } else if (event.read >= nextMilestone) {
+        nextMilestone = (Math.floor(event.read / 100_000) + 1) * 100_000;
+        io.stderr.write(`${text}\n`);
+      }
+    } else if (event.type === "finish" && live) {
+      io.stderr.write("\r\x1b[2K");
+    }
+  };
+}
+
+export function summary(report: RunReport, io: Io): string {
+  const c = color(io);
+  const k = report.counts;
+  const reasons = Object.entries(k.rejectedByReason)
+    .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
+    .map(([r, n]) => `${r} ${number(n ?? 0)}`)
+    .join(", ");
+  const mark = report.status === "success" ? (report.warnings.length ? c.yellow("⚠") : c.green("✔")) : c.red("✖");
+  const verb = report.dryRun ? "would send" : "sent";
+  const lines = [
+    `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
+  ];
+  if (report.error) lines.push(`  ${c.red("error")} ${report.error.message}`);
+  for (const w of report.warnings)
+    lines.push(`  ${w.severity === "error" ? c.red("error") : c.yellow("warning")} ${w.message}`, `    ${c.dim(`→ ${w.fix}`)}`);
+  const shown = report.samples.slice(0, 6);
+  if (shown.length) {
+    lines.push(`  ${c.dim("samples:")}`);
+    for (const s of shown) {
+      const key = s.primaryKey
+        ? Object.entries(s.primaryKey)
+            .map(([col, v]) => `${col}=${v}`)
+            .join(" ")
+        : (s.eventId ?? "");
+      lines.push(`    ${c.dim(`${s.reason.padEnd(18)} ${key}${s.message ? ` — ${s.message}` : ""}`)}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+export async function runCommand(argv: string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(argv, {
+    only: { type: "string" },
+    "dry-run": { type: "boolean" },
+    "full-refresh": { type: "boolean" },
+    yes: { type: "boolean" },
+    concurrency: { type: "string" },
+    format: { type: "string" },
+    "fail-on-warnings": { type: "boolean" },
+  });
+  if (values.help) {
+    io.stdout.write(runHelp);
+    return EXIT.ok;
+  }
+  const format = formatOf(values.format);
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+    throw new CommandError("--concurrency takes a whole number from 1 to 32");
+  const fullRefresh = values["full-refresh"] === true;
+  if (fullRefresh && !values.yes && !values["dry-run"]) throw new CommandError(`${FULL_REFRESH_WARNING} Run again with --yes to confirm.`);
+  const dryRun = values["dry-run"] === true;
+  const plans = await loadPlans(
+    positionals,
+    io,
+    values.only?.split(",").map((s) => s.trim()),
+  );
+  const reports = await runPlans(plans, io, { dryRun, fullRefresh, concurrency });
+  if (format === "json") io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  else for (const report of reports) io.stdout.write(summary(report, io));
+  if (io.env["GITHUB_ACTIONS"] === "true") {
+    for (const report of reports) {
+      const file = plans.find((p) => p.activation === report.activation)?.file;
+      for (const w of report.warnings)
+        io.stdout.write(
+          annotation(w.severity === "error" ? "error" : "warning", `${report.activation}: ${w.message} ${w.fix}`, {
+            file,
+            title: `ferry: ${w.code}`,
+          }),
+        );
+    }
+  }
+  if (reports.some((r) => r.status !== "success")) return EXIT.failed;
+  return values["fail-on-warnings"] && reports.some((r) => r.warnings.length > 0) ? EXIT.warnings : EXIT.ok;
+}
+
+/** Runs plans one after another; a failure of one does not stop the others. */
+export async function runPlans(
+  plans: SyncPlan[],
+  io: Io,
+  options: { dryRun: boolean; fullRefresh: boolean; concurrency: number },
+): Promise<RunReport[]> {
+  const connections = new Connections(io);
+  const reports: RunReport[] = [];
+  const onEvent = progress(io);
+  try {
+    for (const plan of plans) {
+      if (io.signal?.aborted) break;
+      try {
+        const warehouse = connections.warehouse(plan);
+        const needsClient = !options.dryRun || !plan.destination.eventSetId;
+        const tiktok = needsClient ? connections.tiktok(plan) : undefined;
+        reports.push(
+          await runPlan(plan, { warehouse, ...(tiktok ? { tiktok } : {}), ...(io.signal ? { signal: io.signal } : {}), onEvent }, options),
+        );
+      } catch (error) {
+        // Failures before a run starts (missing variables, the lock held, the warehouse down) are reports too.
+        const e = error as { code?: string; kind?: string; message?: string };
+        const now = new Date().toISOString();
+        const base = {
+          reportVersion: 1 as const,
+          runId: "",
+          activation: plan.activation,
+          status: "failed" as const,
+          dryRun: options.dryRun,
+          fullRefresh: options.fullRefresh,
+          startedAt: now,
+          finishedAt: now,
+          durationMs: 0,
+          eventSetId: plan.destination.eventSetId ?? null,
+          counts: { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, deferred: 0, notSent: 0 },
+          rowsPerSecond: 0,
+          batches: 0,
+          requests: 0,
+          samples: [],
+          error: {
+            kind: error instanceof CommandError ? "config" : (e.kind ?? "internal"),
+            code: e.code ?? null,
+            message: e.message ?? String(error),
+          },
+        };
+        reports.push({ ...base, warnings: deriveWarnings(base, plan.warnings) });
+      }
+    }
+  } finally {
+    await connections.close();
+  }
+  return reports;
+}

@@ -1,0 +1,131 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
+import {
+  activationYaml,
+  ALL_WAREHOUSES,
+  createOrders,
+  createTempWarehouse,
+  describeWarehouses,
+  expectedSent,
+  insertOrders,
+  rawEmailOf,
+  rawPhoneOf,
+  SEED,
+  seedNote,
+  testdir,
+  type TempWarehouse,
+} from "@ferry/testkit";
+import { connect, type Warehouse } from "@ferry/warehouse";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { runFerry } from "./testing.js";
+
+const BIN = fileURLToPath(new URL("../bin/ferry.js", import.meta.url));
+const NOW = Date.now();
+const ROWS = 2000;
+
+describeWarehouses(ALL_WAREHOUSES, (kind) => {
+  let temp: TempWarehouse;
+  let warehouse: Warehouse;
+  let sandbox: Sandbox;
+  let cwd: string;
+  let env: Record<string, string>;
+  let onTrack: () => void = () => {};
+
+  beforeEach(async () => {
+    temp = await createTempWarehouse(kind);
+    warehouse = connect(temp.url);
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, ROWS, NOW);
+    sandbox = await startSandbox({ onTrack: () => onTrack() });
+    cwd = await testdir({
+      "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: SHOP_WAREHOUSE_URL\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
+      "activations/orders.yml": activationYaml({ name: "orders", warehouse: "main", query: "select * from orders", batchSize: 50 }),
+    });
+    env = {
+      SHOP_WAREHOUSE_URL: temp.url,
+      TIKTOK_ACCESS_TOKEN: sandbox.token,
+      TIKTOK_API_BASE_URL: sandbox.url,
+      PATH: process.env["PATH"] ?? "",
+    };
+  });
+  afterEach(async () => {
+    onTrack = () => {};
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  });
+
+  it("runs from the command line, prints a report, and sends nothing new the second time", async () => {
+    const first = await runFerry(["run", "--format", "json"], { cwd, env });
+    expect(first.code).toBe(0);
+    const [report] = JSON.parse(first.stdout);
+    expect(report).toMatchObject({ activation: "orders", status: "success", counts: { read: ROWS, sent: expectedSent(1, ROWS) } });
+    const second = await runFerry(["run"], { cwd, env });
+    expect(second.stdout).toMatch(/^⚠|^✔/);
+    expect(second.stdout).toContain("orders: 0 sent, 0 rejected of 0 new rows");
+    const plan = await runFerry(["plan", "--samples", "2"], { cwd, env });
+    expect(plan.code).toBe(0);
+    expect(plan.stdout).toContain("new rows     0");
+    const state = await runFerry(["state", "show", "orders"], { cwd, env });
+    expect(state.stdout).toContain(`acknowledged  ${expectedSent(1, ROWS).toLocaleString("en-US")}`);
+    // No personal data in anything the CLI printed.
+    const printed = (first.stdout + first.stderr + second.stdout + plan.stdout + state.stdout).toLowerCase();
+    for (let id = 1; id <= 50; id++) {
+      expect(printed).not.toContain(rawEmailOf(id).toLowerCase());
+      expect(printed).not.toContain(rawPhoneOf(id));
+    }
+    expect(printed).not.toContain(sandbox.token);
+  });
+
+  it(`survives SIGKILL mid-run: the rerun completes and no event_id is accepted twice (${seedNote})`, async () => {
+    // Kill after a seeded number of acknowledged batches: mid-stream, mid-batch, or between
+    // TikTok's acknowledgement and the state write.
+    const killAfter = 3 + (SEED % 17);
+    const child = spawn(process.execPath, [BIN, "run", "--concurrency", "3"], { cwd, env, stdio: "ignore" });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on("exit", (code, signal) => resolve(signal ?? code)));
+    let tracked = 0;
+    onTrack = () => {
+      if (++tracked === killAfter) child.kill("SIGKILL");
+    };
+    expect(await exited).toBe("SIGKILL");
+    onTrack = () => {};
+    const acceptedBeforeRerun = sandbox.stats().accepted;
+    expect(acceptedBeforeRerun).toBeGreaterThan(0);
+    expect(acceptedBeforeRerun).toBeLessThan(expectedSent(1, ROWS));
+
+    const rerun = await runFerry(["run", "--format", "json"], { cwd, env });
+    expect(rerun.code).toBe(0);
+    const ids = sandbox.acceptedIds();
+    expect(ids).toHaveLength(expectedSent(1, ROWS));
+    expect(new Set(ids).size).toBe(ids.length);
+    // State claims exactly what TikTok acknowledged, no more.
+    const shown = JSON.parse((await runFerry(["state", "show", "orders", "--format", "json"], { cwd, env })).stdout);
+    expect(shown.acked).toBe(expectedSent(1, ROWS));
+    expect(shown.runs.map((r: { status: string }) => r.status)).toEqual(["success", "interrupted"]);
+  });
+});
+
+it("refuses to run with a configuration error, naming file and line", async () => {
+  const cwd = await testdir({ "activations/a.yml": activationYaml().replace("event: CompletePayment", "event: Purchse") });
+  const r = await runFerry(["run"], { cwd, env: { FERRY_WAREHOUSE_URL: "sqlite:./x.db" } });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("activations/a.yml:11:8 error event: not one of TikTok's accepted event names");
+  expect(r.stderr).toContain("nothing was run");
+});
+
+it("names the missing environment variable, never a value", async () => {
+  const cwd = await testdir({ "activations/a.yml": activationYaml({ query: "select 1" }) });
+  const r = await runFerry(["run", "--format", "json"], { cwd, env: { TIKTOK_ACCESS_TOKEN: "tok-secret-value" } });
+  expect(r.code).toBe(1);
+  expect(JSON.parse(r.stdout)[0].error.message).toContain('the environment variable FERRY_WAREHOUSE_URL (warehouse "default") is not set');
+  expect(r.stdout + r.stderr).not.toContain("tok-secret-value");
+});
+
+it("asks for confirmation before a full refresh", async () => {
+  const cwd = await testdir({ "activations/a.yml": activationYaml() });
+  const r = await runFerry(["run", "--full-refresh"], { cwd, env: {} });
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain("48 hours");
+  expect(r.stderr).toContain("--yes");
+});
