@@ -73,5 +73,8 @@ export default tseslint.config(
     ],
     rules: { "no-console": "off" },
   },
-  { files: ["**/*.js"], languageOptions: { globals: { process: "readonly", console: "readonly" } } },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly", AbortController: "readonly", URL: "readonly" } },
+  },
 );

@@ -1,7 +1,5 @@
 import { compile, CompileError, type SyncPlan } from "@ferry/engine";
 import { loadActivations } from "@ferry/schema";
-import { createTikTokClient, DEFAULT_BASE_URL, type TikTokClient } from "@ferry/tiktok";
-import { connect, type Warehouse } from "@ferry/warehouse";
 import { describeIssue } from "./commands/validate.js";
 import { color, type Io } from "./io.js";
 
@@ -38,44 +36,6 @@ export async function loadPlans(paths: string[], io: Io, only?: string[]): Promi
       throw new CommandError(`no activation named ${missing.map((m) => `"${m}"`).join(", ")} in ${paths.join(" ") || "activations"}`);
   }
   return plans;
-}
-
-/** Warehouses opened by a command, one per URL, closed together. */
-export class Connections {
-  private readonly warehouses = new Map<string, Warehouse>();
-  private readonly clients = new Map<string, TikTokClient>();
-  constructor(private readonly io: Io) {}
-
-  warehouse(plan: SyncPlan): Warehouse {
-    const url = this.io.env[plan.warehouse.urlEnv];
-    if (!url) {
-      throw new CommandError(
-        `${plan.activation}: the environment variable ${plan.warehouse.urlEnv} (warehouse "${plan.warehouse.name}") is not set; it holds the connection URL, e.g. postgres://user@host/db or sqlite:./warehouse.db`,
-      );
-    }
-    let warehouse = this.warehouses.get(url);
-    if (!warehouse) this.warehouses.set(url, (warehouse = connect(url)));
-    return warehouse;
-  }
-
-  tiktok(plan: SyncPlan, onRetry?: Parameters<typeof createTikTokClient>[0]["onRetry"]): TikTokClient {
-    const token = this.io.env[plan.destination.accessTokenEnv];
-    if (!token) {
-      throw new CommandError(
-        `${plan.activation}: the environment variable ${plan.destination.accessTokenEnv} is not set; it holds the TikTok access token (destination.access_token_env)`,
-      );
-    }
-    const baseUrl = this.io.env["TIKTOK_API_BASE_URL"] || DEFAULT_BASE_URL;
-    const key = `${baseUrl}\n${token}`;
-    let client = this.clients.get(key);
-    if (!client) this.clients.set(key, (client = createTikTokClient({ baseUrl, accessToken: token, ...(onRetry ? { onRetry } : {}) })));
-    return client;
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.warehouses.values()].map((w) => w.close()));
-    await Promise.all([...this.clients.values()].map((c) => c.close()));
-  }
 }
 
 export const number = (n: number) => n.toLocaleString("en-US");

@@ -4,6 +4,7 @@ import { runCommand, runHelp } from "./commands/run.js";
 import { sandbox, sandboxHelp } from "./commands/sandbox.js";
 import { state, stateHelp } from "./commands/state.js";
 import { validate, validateHelp } from "./commands/validate.js";
+import { workflow, workflowHelp } from "./commands/workflow.js";
 import { CommandError } from "./context.js";
 import { color, EXIT, UsageError, type Io } from "./io.js";
 
@@ -14,6 +15,7 @@ export const COMMANDS: Record<string, Command> = {
   plan: { summary: "show the SQL, mapping, new-row count and sample events, sending nothing", help: planHelp, run: plan },
   run: { summary: "send the new conversions to TikTok and record what was acknowledged", help: runHelp, run: runCommand },
   state: { summary: "show or reset an activation's sync state", help: stateHelp, run: state },
+  workflow: { summary: "check or sync the cron lines of the scheduled GitHub workflow", help: workflowHelp, run: workflow },
   sandbox: { summary: "start a local TikTok API that enforces the contract", help: sandboxHelp, run: sandbox },
   demo: { summary: "run the example activations on a seeded SQLite warehouse and the sandbox", help: demoHelp, run: demo },
 };
@@ -68,7 +70,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       io.stderr.write(`ferry ${name}: ${error.message}\nRun \`ferry ${name} --help\` for usage.\n`);
       return EXIT.usage;
     }
-    if (error instanceof CommandError || (error as { name?: string }).name === "WarehouseError") {
+    if (
+      error instanceof CommandError ||
+      ["WarehouseError", "MissingEnvironmentError", "TikTokError"].includes((error as { name?: string }).name ?? "")
+    ) {
       io.stderr.write(`${color(io, io.stderr.isTTY === true && !io.env["NO_COLOR"]).red("error")} ${(error as Error).message}\n`);
       return EXIT.failed;
     }

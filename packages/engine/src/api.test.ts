@@ -4,9 +4,11 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/engine")).sort()).toMatchInlineSnapshot(`
     [
       "CompileError",
+      "REJECT_REASONS",
       "canonicalJson",
       "compile",
       "deriveWarnings",
+      "diffPlans",
       "preview",
       "run",
     ]

@@ -3,3 +3,9 @@ export { preview, type PlanPreview } from "./preview.js";
 export type { RejectedSample, RunEvent, RunReport, RunStatus, Warning, WarningCode } from "./run/report.js";
 export { run, type RunDeps, type RunOptions } from "./run/run.js";
 export { deriveWarnings } from "./warnings/warnings.js";
+export { diffPlans, type FieldChange, type PlanDiff } from "./compile/diff.js";
+// Reason codes and their meaning, for whoever renders reports (the CLI, GitHub issues).
+export { REJECT_REASONS, type RejectReason } from "@ferry/tiktok";
+export { Connections, MissingEnvironmentError } from "./run/connections.js";
+export { runPlans, type RunPlansOptions } from "./run/run-plans.js";
+export type { Warehouse } from "@ferry/warehouse";

@@ -11,7 +11,7 @@ const ALLOWED: Record<string, string[]> = {
   tiktok: ["schema"],
   engine: ["schema", "warehouse", "tiktok"],
   github: ["engine"],
-  cli: ["schema", "engine", "tiktok-sandbox", "github"],
+  cli: ["schema", "engine", "tiktok-sandbox"],
   "github-action": ["schema", "engine", "github"],
   testkit: ["schema", "warehouse", "tiktok", "tiktok-sandbox", "engine", "github", "cli"],
   bench: ["schema", "warehouse", "tiktok", "tiktok-sandbox", "engine", "cli", "testkit"],

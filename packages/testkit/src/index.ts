@@ -14,3 +14,4 @@ export {
 export { SEED, seedNote } from "./seed.js";
 export { testdir } from "./testdir.js";
 export { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse, type WarehouseKind } from "./warehouses.js";
+export { startGitHubStandIn, type GitHubStandIn, type StandInIssue } from "./github.js";

@@ -57,6 +57,7 @@ describe("sandbox contract", () => {
     ["an event in the future", body([event({ event_time: NOW + 3600 })]), undefined, 40002],
     ["an event older than 28 days", body([event({ event_time: NOW - 29 * 86400 })]), undefined, 40002],
     ["an unknown event name", body([event({ event: "Buy" })]), undefined, 40002],
+    // eslint-disable-next-line no-loss-of-precision -- the precision loss is the point: IDs must be strings
     ["a numeric event set id", body([event()], { event_source_id: 7100000000000000001 }), undefined, 40002],
     ["event_source web", body([event()], { event_source: "web" }), undefined, 40002],
     ["a null property", body([event({ properties: { value: null } })]), undefined, 40002],

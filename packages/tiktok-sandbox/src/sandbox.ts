@@ -207,7 +207,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       }
       if (url.pathname === "/sandbox/faults" && req.method === "PUT") {
         faults = JSON.parse(raw || "{}") as FaultScript;
-        revoked = false;
+        revoked = faults.revokeTokenAfter === 0;
         acceptedRequests = 0;
         return res.end("{}");
       }
@@ -301,7 +301,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     setFaults: (f) => {
       // A new script starts afresh: a token revoked by the previous one is valid again.
       faults = f;
-      revoked = false;
+      revoked = f.revokeTokenAfter === 0;
       acceptedRequests = 0;
     },
     reset,

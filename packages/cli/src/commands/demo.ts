@@ -1,12 +1,12 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
+import { Connections, runPlans } from "@ferry/engine";
 import { startSandbox } from "@ferry/tiktok-sandbox";
-import { connect } from "@ferry/warehouse";
 import { parse } from "../args.js";
 import { CommandError, loadPlans, number } from "../context.js";
 import { seedDemo } from "../demo/seed.js";
 import { color, EXIT, type Io } from "../io.js";
-import { runPlans, summary } from "./run.js";
+import { progress, summary } from "./run.js";
 
 export const demoHelp = `Usage: ferry demo [options]
 
@@ -44,34 +44,32 @@ export async function demo(argv: string[], io: Io): Promise<number> {
   const env = { ...io.env, WAREHOUSE_URL: url, TIKTOK_ACCESS_TOKEN: sandbox.token, TIKTOK_API_BASE_URL: sandbox.url };
   const demoIo: Io = { ...io, env };
   try {
-    const seeder = connect(url);
+    const plans = await loadPlans(["activations"], demoIo);
+    const seeder = new Connections(env);
     try {
-      if (!values.keep) await seedDemo(seeder, now, { pos_orders: 3000, crm_leads: 1500, subscriptions: 800 });
+      if (!values.keep) await seedDemo(seeder.warehouse(plans[0]!), now, { pos_orders: 3000, crm_leads: 1500, subscriptions: 800 });
     } finally {
       await seeder.close();
     }
     io.stdout.write(`${c.bold("Ferry demo")}: SQLite warehouse ${path.relative(io.cwd, file)}, TikTok sandbox ${sandbox.url}\n\n`);
-    const plans = await loadPlans(["activations"], demoIo);
 
     io.stdout.write(`${c.bold("1. First run")}: every conversion is new\n`);
-    const first = await runPlans(plans, demoIo, { dryRun: false, fullRefresh: false, concurrency: 4 });
+    const first = await runPlans(plans, { env, onEvent: progress(demoIo) });
     for (const report of first) io.stdout.write(summary(report, demoIo));
 
     io.stdout.write(`\n${c.bold("2. Second run")}: nothing new, nothing sent\n`);
-    const second = await runPlans(plans, demoIo, { dryRun: false, fullRefresh: false, concurrency: 4 });
+    const second = await runPlans(plans, { env, onEvent: progress(demoIo) });
     for (const report of second) io.stdout.write(summary(report, demoIo));
 
     io.stdout.write(`\n${c.bold("3. New conversions arrive")}: 50 in-store purchases, and only they are sent\n`);
-    const seeder2 = connect(url);
     try {
-      await seedDemo(seeder2, now, { pos_orders: 50, crm_leads: 0, subscriptions: 0 }, 900_000);
+      await seedDemo(seeder.warehouse(plans[0]!), now, { pos_orders: 50, crm_leads: 0, subscriptions: 0 }, 900_000);
     } finally {
-      await seeder2.close();
+      await seeder.close();
     }
     const third = await runPlans(
       plans.filter((p) => p.activation === "pos-purchases"),
-      demoIo,
-      { dryRun: false, fullRefresh: false, concurrency: 4 },
+      { env, onEvent: progress(demoIo) },
     );
     for (const report of third) io.stdout.write(summary(report, demoIo));
 

@@ -1,7 +1,6 @@
-import { preview, type PlanPreview, type SyncPlan } from "@ferry/engine";
-import { TIKTOK_FIELDS } from "@ferry/tiktok";
+import { Connections, preview, type PlanPreview, type SyncPlan } from "@ferry/engine";
 import { formatOf, parse } from "../args.js";
-import { CommandError, Connections, loadPlans, number } from "../context.js";
+import { CommandError, loadPlans, number } from "../context.js";
 import { color, EXIT, type Io } from "../io.js";
 
 export const planHelp = `Usage: ferry plan [paths…] [options]
@@ -28,8 +27,6 @@ Examples:
   ferry plan --format json > plans.json
 `;
 
-const NORMALISATION: Record<string, string> = Object.fromEntries(TIKTOK_FIELDS.map((f) => [f.name, f.description]));
-
 function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, io: Io): string {
   const c = color(io);
   const lines = [
@@ -43,7 +40,7 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
     "  mapping",
     ...plan.mapping.map((m) => {
       const from = "column" in m.from ? m.from.column : `constant ${JSON.stringify(m.from.const)}`;
-      return `    ${m.field.padEnd(12)} ← ${from.padEnd(18)} ${c.dim(`${m.target}: ${NORMALISATION[m.field] ?? ""}`)}`;
+      return `    ${m.field.padEnd(12)} ← ${from.padEnd(18)} ${c.dim(`${m.target}: ${m.sentAs}`)}`;
     }),
   ];
   if (p) {
@@ -77,7 +74,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     io,
     values.only?.split(",").map((s) => s.trim()),
   );
-  const connections = new Connections(io);
+  const connections = new Connections(io.env);
   const out: { plan: SyncPlan; preview?: PlanPreview; note?: string }[] = [];
   try {
     for (const p of plans) {

@@ -1,7 +1,7 @@
-import { deriveWarnings, run as runPlan, type RunEvent, type RunReport, type SyncPlan } from "@ferry/engine";
+import { runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
-import { CommandError, Connections, duration, loadPlans, number } from "../context.js";
+import { CommandError, duration, loadPlans, number } from "../context.js";
 import { color, EXIT, type Io } from "../io.js";
 
 export const runHelp = `Usage: ferry run [paths…] [options]
@@ -38,7 +38,7 @@ Examples:
 const FULL_REFRESH_WARNING =
   "--full-refresh resends every row. TikTok deduplicates an event_id only within 48 hours of its first receipt: conversions first sent earlier will be counted twice.";
 
-function progress(io: Io) {
+export function progress(io: Io) {
   const c = color(io, io.stderr.isTTY === true && !io.env["NO_COLOR"]);
   const live = io.stderr.isTTY === true;
   let lastDraw = 0;
@@ -122,7 +122,14 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     io,
     values.only?.split(",").map((s) => s.trim()),
   );
-  const reports = await runPlans(plans, io, { dryRun, fullRefresh, concurrency });
+  const reports = await runPlans(plans, {
+    env: io.env,
+    dryRun,
+    fullRefresh,
+    concurrency,
+    onEvent: progress(io),
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
   if (format === "json") io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   else for (const report of reports) io.stdout.write(summary(report, io));
   if (io.env["GITHUB_ACTIONS"] === "true") {
@@ -139,58 +146,4 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   }
   if (reports.some((r) => r.status !== "success")) return EXIT.failed;
   return values["fail-on-warnings"] && reports.some((r) => r.warnings.length > 0) ? EXIT.warnings : EXIT.ok;
-}
-
-/** Runs plans one after another; a failure of one does not stop the others. */
-export async function runPlans(
-  plans: SyncPlan[],
-  io: Io,
-  options: { dryRun: boolean; fullRefresh: boolean; concurrency: number },
-): Promise<RunReport[]> {
-  const connections = new Connections(io);
-  const reports: RunReport[] = [];
-  const onEvent = progress(io);
-  try {
-    for (const plan of plans) {
-      if (io.signal?.aborted) break;
-      try {
-        const warehouse = connections.warehouse(plan);
-        const needsClient = !options.dryRun || !plan.destination.eventSetId;
-        const tiktok = needsClient ? connections.tiktok(plan) : undefined;
-        reports.push(
-          await runPlan(plan, { warehouse, ...(tiktok ? { tiktok } : {}), ...(io.signal ? { signal: io.signal } : {}), onEvent }, options),
-        );
-      } catch (error) {
-        // Failures before a run starts (missing variables, the lock held, the warehouse down) are reports too.
-        const e = error as { code?: string; kind?: string; message?: string };
-        const now = new Date().toISOString();
-        const base = {
-          reportVersion: 1 as const,
-          runId: "",
-          activation: plan.activation,
-          status: "failed" as const,
-          dryRun: options.dryRun,
-          fullRefresh: options.fullRefresh,
-          startedAt: now,
-          finishedAt: now,
-          durationMs: 0,
-          eventSetId: plan.destination.eventSetId ?? null,
-          counts: { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, deferred: 0, notSent: 0 },
-          rowsPerSecond: 0,
-          batches: 0,
-          requests: 0,
-          samples: [],
-          error: {
-            kind: error instanceof CommandError ? "config" : (e.kind ?? "internal"),
-            code: e.code ?? null,
-            message: e.message ?? String(error),
-          },
-        };
-        reports.push({ ...base, warnings: deriveWarnings(base, plan.warnings) });
-      }
-    }
-  } finally {
-    await connections.close();
-  }
-  return reports;
 }

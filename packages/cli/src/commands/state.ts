@@ -1,5 +1,6 @@
+import { Connections } from "@ferry/engine";
 import { parse } from "../args.js";
-import { CommandError, Connections, loadPlans, number } from "../context.js";
+import { CommandError, loadPlans, number } from "../context.js";
 import { color, EXIT, UsageError, type Io } from "../io.js";
 
 export const stateHelp = `Usage: ferry state <show|reset> <activation> [paths…] [options]
@@ -42,7 +43,7 @@ export async function state(argv: string[], io: Io): Promise<number> {
     );
   }
   const [plan] = await loadPlans(paths, io, [name]);
-  const connections = new Connections(io);
+  const connections = new Connections(io.env);
   try {
     const warehouse = connections.warehouse(plan!);
     const schema = plan!.warehouse.stateSchema;

@@ -1,4 +1,4 @@
-import type { Warehouse } from "@ferry/warehouse";
+import type { Warehouse } from "@ferry/engine";
 
 /** mulberry32: the demo data is the same on every machine. */
 function prng(seed: number) {

@@ -33,7 +33,8 @@ export interface SyncPlan {
   extraction: Extraction;
   /** The new-rows SQL, when the dialect is known. */
   sql: { text: string; bindings: string[] } | null;
-  mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string }[];
+  /** Field by field: where the value comes from, where it lands, and how it is sent. */
+  mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string; sentAs: string }[];
   mappingSpec: Mapping;
   phoneDefaultRegion?: string;
   schedule: { expression: string; cron: string };
@@ -99,6 +100,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
         from: typeof from === "string" ? { column: from } : { const: from.const as string | number },
         pii: PII_FIELDS.has(f.name),
         target: f.target,
+        sentAs: f.description,
       },
     ];
   });

@@ -1,0 +1,262 @@
+import { spawn } from "node:child_process";
+import { readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
+import {
+  activationYaml,
+  createOrders,
+  createTempWarehouse,
+  insertOrders,
+  rawEmailOf,
+  rawPhoneOf,
+  startGitHubStandIn,
+  testdir,
+  type GitHubStandIn,
+  type TempWarehouse,
+} from "@ferry/testkit";
+import { connect, type Warehouse } from "@ferry/warehouse";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const BUNDLE = path.join(ROOT, "dist/index.js");
+const NOW = Date.now();
+const GH_TOKEN = "gh-test-token";
+
+type ActionRun = { code: number | null; stdout: string; stderr: string; summary: string; outputs: string };
+
+describe("the bundled action, run as GitHub runs it", () => {
+  let temp: TempWarehouse;
+  let warehouse: Warehouse;
+  let sandbox: Sandbox;
+  let github: GitHubStandIn;
+  let cwd: string;
+  const written: string[] = [];
+
+  beforeEach(async () => {
+    temp = await createTempWarehouse("sqlite");
+    warehouse = connect(temp.url);
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, 300, NOW);
+    sandbox = await startSandbox();
+    github = await startGitHubStandIn({ token: GH_TOKEN, pageSize: 2, existing: [{ title: "unrelated", body: "hello" }] });
+    cwd = await testdir({
+      "activations/ferry.yml":
+        "version: 1\nwarehouses:\n  shop:\n    url_env: SHOP_WAREHOUSE_URL\ndefaults:\n  phone_default_region: FR\n  warnings:\n    github_issue:\n      labels: [ferry, tiktok]\n",
+      "activations/orders.yml": activationYaml({ name: "orders", warehouse: "shop", query: "select * from orders", schedule: "0 6 * * *" }),
+      "activations/orders-quiet.yml": activationYaml({
+        name: "orders-quiet",
+        warehouse: "shop",
+        query: "select * from orders",
+        schedule: "daily",
+        warningsEnabled: false,
+        eventSetId: "7100000000000000002",
+      }),
+      "activations/orders-hourly.yml": activationYaml({
+        name: "orders-hourly",
+        warehouse: "shop",
+        query: "select * from orders",
+        schedule: "hourly",
+        eventSetId: "7100000000000000003",
+      }),
+    });
+  });
+  afterEach(async () => {
+    await github.close();
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  });
+
+  async function runAction(inputs: Record<string, string>, event: { name: string; payload: object }): Promise<ActionRun> {
+    const dir = path.join(tmpdir(), `ferry-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    const files = { event: `${dir}-event.json`, summary: `${dir}-summary.md`, output: `${dir}-output.txt` };
+    await writeFile(files.event, JSON.stringify(event.payload));
+    await writeFile(files.summary, "");
+    await writeFile(files.output, "");
+    const env: Record<string, string> = {
+      PATH: process.env["PATH"] ?? "",
+      GITHUB_ACTIONS: "true",
+      GITHUB_WORKSPACE: cwd,
+      GITHUB_REPOSITORY: "acme/shop",
+      GITHUB_API_URL: github.url,
+      GITHUB_SERVER_URL: "https://github.example",
+      GITHUB_RUN_ID: "4242",
+      GITHUB_EVENT_NAME: event.name,
+      GITHUB_EVENT_PATH: files.event,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_OUTPUT: files.output,
+      SHOP_WAREHOUSE_URL: temp.url,
+      TIKTOK_ACCESS_TOKEN: sandbox.token,
+      TIKTOK_API_BASE_URL: sandbox.url,
+      "INPUT_GITHUB-TOKEN": GH_TOKEN,
+      "INPUT_DRY-RUN": "false",
+      INPUT_PATH: "activations",
+      INPUT_ACTIVATIONS: "",
+      ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+    };
+    const child = spawn(process.execPath, [BUNDLE], { cwd, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const result = { code, stdout, stderr, summary: await readFile(files.summary, "utf8"), outputs: await readFile(files.output, "utf8") };
+    // The runner consumes ::add-mask:: lines (that is how it learns secrets); everything else is scanned.
+    written.push(
+      stdout
+        .split("\n")
+        .filter((l) => !l.startsWith("::add-mask::"))
+        .join("\n"),
+      stderr,
+      result.summary,
+      result.outputs,
+    );
+    return result;
+  }
+
+  it("opens one issue on warnings, comments on the next, closes it when healthy, and leaks nothing", async () => {
+    const schedule = { name: "schedule", payload: { schedule: "0 6 * * *" } };
+    const first = await runAction({ command: "run" }, schedule);
+    expect(first.code).toBe(0);
+    // Only the activation scheduled at the cron that fired ran.
+    expect(first.outputs).toContain("activations<<");
+    expect(first.outputs).toMatch(/activations<<[^\n]*\norders\n/);
+    expect(first.summary).toContain("| orders | ⚠️ warnings | 300 | 180 | 120 (");
+    expect(first.summary).toContain("[#2](");
+    expect(first.stdout).toContain("::warning title=ferry%3A rejected_share,file=activations/orders.yml::");
+    const opened = github.issues.filter((i) => i.title.startsWith("Ferry:"));
+    expect(opened).toHaveLength(1);
+    expect(opened[0]).toMatchObject({ number: 2, title: "Ferry: orders needs attention", state: "open", labels: ["ferry", "tiktok"] });
+    expect(opened[0]!.body).toContain("https://github.example/acme/shop/actions/runs/4242");
+
+    await insertOrders(warehouse, 301, 400, NOW);
+    const second = await runAction({ command: "run" }, schedule);
+    expect(second.code).toBe(0);
+    expect(github.issues.filter((i) => i.title.startsWith("Ferry:"))).toHaveLength(1);
+    expect(github.issues[1]!.comments).toHaveLength(1);
+    expect(second.summary).toContain("commented");
+
+    const third = await runAction({ command: "run" }, schedule);
+    expect(third.code).toBe(0);
+    expect(github.issues[1]!.state).toBe("closed");
+    expect(third.summary).toContain("| orders | ✅ ok | 0 | 0 | 0 |");
+
+    // Manual dispatch runs all activations, or those named; warnings off means no issue.
+    const dispatched = await runAction({ command: "run" }, { name: "workflow_dispatch", payload: { inputs: {} } });
+    expect(dispatched.code).toBe(0);
+    for (const name of ["orders", "orders-quiet", "orders-hourly"]) expect(dispatched.summary).toContain(`| ${name} |`);
+    expect(github.issues.filter((i) => i.title === "Ferry: orders-quiet needs attention")).toHaveLength(0);
+    expect(github.issues.filter((i) => i.title === "Ferry: orders-hourly needs attention")).toHaveLength(1);
+
+    const everything = [...written, ...github.bodies, ...github.issues.flatMap((i) => [i.body, ...i.comments.map((c) => c.body)])].join(
+      "\n",
+    );
+    for (let id = 1; id <= 400; id++) {
+      expect(everything.toLowerCase()).not.toContain(rawEmailOf(id).toLowerCase());
+      expect(everything).not.toContain(rawPhoneOf(id));
+    }
+    expect(everything).not.toContain(sandbox.token);
+    expect(everything).not.toContain(GH_TOKEN);
+  });
+
+  it("fails the step on a failed run and on invalid configuration", async () => {
+    const revoked = await runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} });
+    expect(revoked.code).toBe(0);
+    sandbox.setFaults({ revokeTokenAfter: 0 });
+    await insertOrders(warehouse, 301, 310, NOW);
+    const failed = await runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} });
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("::error::1 activation run failed: orders");
+    expect(github.issues[1]!.comments.at(-1)?.body).toContain("auth_failed");
+
+    await writeFile(
+      path.join(cwd, "activations/orders.yml"),
+      activationYaml({ name: "orders", warehouse: "shop" }).replace("CompletePayment", "CompletPayment"),
+    );
+    const invalid = await runAction({ command: "validate" }, { name: "pull_request", payload: {} });
+    expect(invalid.code).toBe(1);
+    expect(invalid.stdout).toContain("::error title=ferry%3A unknown_event,file=activations/orders.yml,line=");
+  });
+});
+
+describe("the bundled action on a pull request", () => {
+  it("keeps one comment with the plan of what changed since the base commit", async () => {
+    const github = await startGitHubStandIn({ token: GH_TOKEN, existing: [{ title: "Change activations", body: "", pull_request: {} }] });
+    const cwd = await testdir({
+      "activations/orders.yml": activationYaml({ name: "orders", query: "select * from orders" }),
+      "activations/old.yml": activationYaml({ name: "old", eventSetId: "7100000000000000009" }),
+    });
+    const git = async (...args: string[]) => {
+      const child = spawn("git", args, {
+        cwd,
+        env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+      });
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => (out += d));
+      expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+      return out.trim();
+    };
+    await git("init", "-q");
+    await git("add", ".");
+    await git("commit", "-qm", "base");
+    const base = await git("rev-parse", "HEAD");
+    await writeFile(
+      path.join(cwd, "activations/orders.yml"),
+      activationYaml({
+        name: "orders",
+        query: "select * from orders",
+        mapping: { event_time: "purchased_at", email: "email", value: "amount", currency: "currency" },
+      }),
+    );
+    await writeFile(
+      path.join(cwd, "activations/new.yml"),
+      activationYaml({ name: "new", eventSetId: "7100000000000000008", event: "Purchase" }),
+    );
+    await git("rm", "-q", "activations/old.yml");
+
+    const event = path.join(tmpdir(), `ferry-pr-${process.pid}.json`);
+    await writeFile(event, JSON.stringify({ pull_request: { number: 1, base: { sha: base } } }));
+    const env = {
+      PATH: process.env["PATH"] ?? "",
+      GITHUB_WORKSPACE: cwd,
+      GITHUB_REPOSITORY: "acme/shop",
+      GITHUB_API_URL: github.url,
+      GITHUB_EVENT_NAME: "pull_request",
+      GITHUB_EVENT_PATH: event,
+      GITHUB_STEP_SUMMARY: path.join(tmpdir(), `ferry-pr-summary-${process.pid}.md`),
+      INPUT_COMMAND: "plan",
+      INPUT_PATH: "activations",
+      "INPUT_GITHUB-TOKEN": GH_TOKEN,
+    };
+    await writeFile(env.GITHUB_STEP_SUMMARY, "");
+    for (let i = 0; i < 2; i++) {
+      const child = spawn(process.execPath, [BUNDLE], { cwd, env });
+      expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+    }
+    try {
+      const comments = github.issues[0]!.comments;
+      expect(comments).toHaveLength(1);
+      const body = comments[0]!.body;
+      expect(body).toContain("<!-- ferry:plan -->");
+      expect(body).toContain("### ➕ new (new)");
+      expect(body).toContain("### ➖ old (removed)");
+      expect(body).toContain("### ✏️ orders (changed)");
+      expect(body).toContain("| mapping.phone | `phone` | — |");
+      expect(body).toContain("| mapping.order_id | `order_id` | — |");
+      expect(body).toContain("rows rejected before will be tried again");
+    } finally {
+      await github.close();
+    }
+  });
+});
+
+describe("the committed bundle", () => {
+  it("is what the sources build (run `npm run build -w @ferry/github-action` and commit)", async () => {
+    const fresh = path.join(tmpdir(), `ferry-bundle-${process.pid}.js`);
+    const child = spawn(process.execPath, [path.join(ROOT, "build.mjs"), fresh], { cwd: ROOT, stdio: "inherit" });
+    expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+    expect((await readFile(fresh, "utf8")) === (await readFile(BUNDLE, "utf8"))).toBe(true);
+  });
+});

@@ -1,0 +1,14 @@
+import { expect, it } from "vitest";
+
+it("exports a small, reviewed public surface", async () => {
+  expect(Object.keys(await import("@ferry/github")).sort()).toMatchInlineSnapshot(`
+    [
+      "createOctokit",
+      "renderIssueBody",
+      "renderJobSummary",
+      "renderPlanComment",
+      "syncWarningIssue",
+      "upsertPlanComment",
+    ]
+  `);
+});
