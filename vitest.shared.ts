@@ -18,7 +18,8 @@ export function ferryVitestConfig(root: string) {
       projects: [
         {
           extends: true,
-          test: { name: "unit", include: ["src/**/*.test.ts"], exclude: ["src/**/*.integration.test.ts"] },
+          // Generous: on a loaded 2-core runner, the first import of a package graph takes seconds.
+          test: { name: "unit", include: ["src/**/*.test.ts"], exclude: ["src/**/*.integration.test.ts"], testTimeout: 30_000 },
         },
         {
           extends: true,

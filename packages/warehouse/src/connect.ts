@@ -15,6 +15,8 @@ export interface Warehouse {
   /** The rows still to send, streamed in chunks with backpressure. */
   newRows(x: Extraction, options?: { fullRefresh?: boolean; signal?: AbortSignal }): AsyncIterable<Row[]>;
   countNewRows(x: Extraction, options?: { fullRefresh?: boolean }): Promise<number>;
+  /** Any query, streamed in chunks the same way (the benchmark's floor reads through it). */
+  streamQuery(sql: string, bindings?: readonly unknown[], options?: { signal?: AbortSignal }): AsyncIterable<Row[]>;
   readonly state: StateStore;
   /** Runs `fn` holding the activation's lock; throws WarehouseError("lock_held") when another run has it. */
   withLock<T>(activation: string, stateSchema: string, fn: () => Promise<T>): Promise<T>;
@@ -197,6 +199,9 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     dialect,
     newRows(x, opts = {}) {
       const { sql, bindings } = renderNewRowsSql(dialect, x, opts);
+      return stream(sql, bindings, opts.signal);
+    },
+    streamQuery(sql, bindings = [], opts = {}) {
       return stream(sql, bindings, opts.signal);
     },
     async countNewRows(x, opts = {}) {

@@ -240,6 +240,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       }
       await Promise.all(inflight);
       await flushRejections();
+      if (!dryRun && counts.sent > 0) await warehouse.state.pruneRejected(schema, name);
     } catch (error) {
       await Promise.allSettled(inflight);
       const e = error as { code?: string; kind?: string; message?: string };

@@ -1,0 +1,193 @@
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json]
+// Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
+// TikTok sandbox in another process, and incremental reruns; prints a table, writes
+// bench/RESULTS.md. Timing targets live here, never in tests.
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cpus, tmpdir, totalmem } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { connect } from "@ferry/warehouse";
+import { seed } from "./seed.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, "../../..");
+const { values } = parseArgs({
+  options: {
+    rows: { type: "string", default: "1000000" },
+    warehouse: { type: "string", default: "postgres" },
+    json: { type: "boolean", default: false },
+    out: { type: "string" },
+    // Writes a V8 CPU profile of each measured process there (open in Chrome DevTools).
+    profile: { type: "string" },
+  },
+});
+const rows = Number(values.rows);
+const kind = values.warehouse;
+if (!Number.isInteger(rows) || rows < 1) throw new Error("--rows takes a positive whole number");
+if (kind !== "postgres" && kind !== "sqlite") throw new Error("--warehouse takes postgres or sqlite");
+const log = (message: string) => process.stderr.write(`${message}\n`);
+
+/** Runs a child and returns its single JSON line. */
+async function child<T>(args: string[], env: Record<string, string | undefined>): Promise<T> {
+  const profiling = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
+  const proc = spawn(process.execPath, [...profiling, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  proc.stdout.on("data", (d: Buffer) => (out += d));
+  const code = await new Promise<number | null>((resolve) => proc.on("close", resolve));
+  if (code !== 0) throw new Error(`${args.join(" ")} exited with ${code}`);
+  return JSON.parse(out.trim().split("\n").at(-1)!) as T;
+}
+
+async function warehouseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
+  if (kind === "sqlite") {
+    const dir = await mkdtemp(path.join(tmpdir(), "ferry-bench-"));
+    return { url: `sqlite:${path.join(dir, "bench.db")}`, drop: () => rm(dir, { recursive: true, force: true }) };
+  }
+  const server =
+    process.env["FERRY_BENCH_POSTGRES_URL"] ?? process.env["FERRY_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
+  const admin = connect(server);
+  await admin.execute("DROP DATABASE IF EXISTS ferry_bench WITH (FORCE)");
+  await admin.execute("CREATE DATABASE ferry_bench");
+  const url = new URL(server);
+  url.pathname = "/ferry_bench";
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await admin.execute("DROP DATABASE IF EXISTS ferry_bench WITH (FORCE)");
+      await admin.close();
+    },
+  };
+}
+
+type Floor = {
+  rows: number;
+  streamSeconds: number;
+  hashSeconds: number;
+  mapSeconds: number;
+  serializeSeconds: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+};
+type Run = {
+  seconds: number;
+  peakRssMb: number;
+  cpuSeconds: number;
+  report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
+};
+
+const { url, drop } = await warehouseUrl();
+const work = await mkdtemp(path.join(tmpdir(), "ferry-bench-project-"));
+const sandbox = spawn(process.execPath, [path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+try {
+  const now = Date.now();
+  const warehouse = connect(url);
+  let t = Date.now();
+  await seed(warehouse, 1, rows, now);
+  log(`seeded ${rows.toLocaleString("en-US")} rows into ${kind} in ${((Date.now() - t) / 1000).toFixed(1)} s (not timed)`);
+
+  const { url: sandboxUrl, token } = JSON.parse(
+    (await createInterface({ input: sandbox.stdout })[Symbol.asyncIterator]().next()).value as string,
+  ) as { url: string; token: string };
+  await mkdir(path.join(work, "activations"));
+  await writeFile(
+    path.join(work, "activations/ferry.yml"),
+    "version: 1\nwarehouses:\n  bench:\n    url_env: BENCH_WAREHOUSE_URL\ndefaults:\n  phone_default_region: FR\n",
+  );
+  await writeFile(
+    path.join(work, "activations/conversions.yml"),
+    `version: 1
+name: bench-conversions
+destination:
+  type: tiktok-offline-conversions
+  advertiser_id: "7000000000000000001"
+  event_set_id: "7100000000000000001"
+  access_token_env: BENCH_TIKTOK_TOKEN
+source:
+  warehouse: bench
+  table: conversions
+  primary_key: order_id
+event: CompletePayment
+mapping:
+  event_time: purchased_at
+  email: email
+  phone: phone
+  value: amount
+  currency: currency
+  num_items: items
+  order_id: order_id
+  shop_id: store_id
+schedule: daily
+`,
+  );
+  const env = { ...process.env, BENCH_WAREHOUSE_URL: url, BENCH_TIKTOK_TOKEN: token, TIKTOK_API_BASE_URL: sandboxUrl };
+  const worker = path.join(here, "worker.js");
+
+  log("floor: streaming the rows and hashing identifiers alone…");
+  const floor = await child<Floor>([worker, "floor", url], env);
+  log("full run…");
+  const full = await child<Run>([worker, "run", path.join(work, "activations")], env);
+  if (full.report.status !== "success" || full.report.counts.sent !== rows)
+    throw new Error(`the full run did not send every row: ${JSON.stringify(full.report)}`);
+  log("rerun, no new rows…");
+  const rerun0 = await child<Run>([worker, "run", path.join(work, "activations")], env);
+  const extra = Math.max(1, Math.round(rows / 100));
+  t = Date.now();
+  await seed(warehouse, rows + 1, rows + extra, now);
+  await warehouse.close();
+  log(`rerun, ${extra.toLocaleString("en-US")} new rows (1%)…`);
+  const rerun1 = await child<Run>([worker, "run", path.join(work, "activations")], env);
+  if (rerun1.report.counts.sent !== extra) throw new Error(`the 1% rerun sent ${rerun1.report.counts.sent}, expected ${extra}`);
+
+  const floorSeconds = floor.streamSeconds + floor.hashSeconds;
+  const result = {
+    rows,
+    warehouse: kind,
+    seconds: round(full.seconds),
+    rows_per_second: Math.round(rows / full.seconds),
+    floor_seconds: round(floorSeconds),
+    ratio_to_floor: round(full.seconds / floorSeconds),
+    peak_rss_mb: full.peakRssMb,
+    cpu_seconds: round(full.cpuSeconds),
+    rerun_no_new_seconds: round(rerun0.seconds),
+    rerun_1pct_seconds: round(rerun1.seconds),
+    breakdown_per_million_rows: {
+      stream_seconds: round((floor.streamSeconds * 1e6) / rows),
+      sha256_seconds: round((floor.hashSeconds * 1e6) / rows),
+      map_normalise_hash_seconds: round((floor.mapSeconds * 1e6) / rows),
+      serialise_seconds: round((floor.serializeSeconds * 1e6) / rows),
+    },
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+  };
+  const table = [
+    `| measure | ${kind}, ${rows.toLocaleString("en-US")} rows |`,
+    "|---|---:|",
+    `| full run | ${result.seconds} s (${result.rows_per_second.toLocaleString("en-US")} rows/s) |`,
+    `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s |`,
+    `| ratio to floor | ${result.ratio_to_floor} |`,
+    `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB |`,
+    `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
+    `| rerun, no new rows | ${result.rerun_no_new_seconds} s |`,
+    `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s |`,
+    `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,
+  ].join("\n");
+  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${table}\n`);
+  const out = values.out ?? path.join(root, "bench/RESULTS.md");
+  await writeFile(
+    out,
+    `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${rows} --warehouse ${kind}\` on ${new Date().toISOString().slice(0, 10)}; ${result.machine}.\nThe TikTok sandbox runs in another process on the same machine.\n\n${table}\n`,
+  );
+} finally {
+  sandbox.kill("SIGTERM");
+  await rm(work, { recursive: true, force: true });
+  await drop();
+}
+
+function round(x: number) {
+  return Math.round(x * 100) / 100;
+}

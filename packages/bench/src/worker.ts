@@ -1,0 +1,80 @@
+// One measured process: `floor <url>` streams the rows and hashes identifiers (the physical
+// floor), plus micro-timings of mapping and serialisation; `run <dir>` is a real Ferry run.
+// Prints one JSON line with its timings, peak RSS and CPU time.
+import { createHash } from "node:crypto";
+import { compile, runPlans } from "@ferry/engine";
+import { loadActivations } from "@ferry/schema";
+import { createMapper } from "@ferry/tiktok";
+import { connect } from "@ferry/warehouse";
+import { COLUMNS } from "./seed.js";
+
+const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+
+function usage() {
+  const u = process.resourceUsage();
+  return { peakRssMb: Math.round(u.maxRSS / 1024), cpuSeconds: (u.userCPUTime + u.systemCPUTime) / 1e6 };
+}
+
+async function floor(url: string) {
+  const warehouse = connect(url);
+  const mapper = createMapper({
+    activation: "bench",
+    event: "CompletePayment",
+    mapping: {
+      event_time: "purchased_at",
+      email: "email",
+      phone: "phone",
+      value: "amount",
+      currency: "currency",
+      num_items: "items",
+      order_id: "order_id",
+      shop_id: "store_id",
+    },
+    defaultRegion: "FR",
+    maxEventAgeDays: 28,
+    now: Math.floor(Date.now() / 1000),
+  });
+  let rows = 0;
+  let hash = 0;
+  let map = 0;
+  let serialize = 0;
+  const start = process.hrtime.bigint();
+  for await (const chunk of warehouse.streamQuery(`SELECT ${COLUMNS} FROM conversions`)) {
+    rows += chunk.length;
+    let t = process.hrtime.bigint();
+    for (const row of chunk) {
+      createHash("sha256").update(String(row["email"])).digest("hex");
+      createHash("sha256").update(String(row["phone"])).digest("hex");
+    }
+    hash += seconds(t);
+    t = process.hrtime.bigint();
+    const events = chunk.map((row) => mapper(row, "0123456789abcdef0123456789abcdef"));
+    map += seconds(t);
+    t = process.hrtime.bigint();
+    JSON.stringify({ event_source: "offline", event_source_id: "7100000000000000001", data: events.map((e) => (e.ok ? e.event : null)) });
+    serialize += seconds(t);
+  }
+  const total = seconds(start);
+  await warehouse.close();
+  return {
+    rows,
+    streamSeconds: total - hash - map - serialize,
+    hashSeconds: hash,
+    mapSeconds: map,
+    serializeSeconds: serialize,
+    ...usage(),
+  };
+}
+
+async function run(dir: string) {
+  const loaded = await loadActivations([dir]);
+  if (loaded.issues.some((i) => i.severity === "error")) throw new Error(JSON.stringify(loaded.issues));
+  const plans = loaded.activations.map((a) => compile(a, process.env));
+  const start = process.hrtime.bigint();
+  const [report] = await runPlans(plans, { env: process.env });
+  return { seconds: seconds(start), report, ...usage() };
+}
+
+const [mode, arg] = process.argv.slice(2);
+const result = mode === "floor" ? await floor(arg!) : await run(arg!);
+process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -1,0 +1,3 @@
+import { ferryVitestConfig } from "../../vitest.shared.js";
+
+export default ferryVitestConfig(import.meta.dirname);
