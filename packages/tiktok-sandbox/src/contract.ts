@@ -153,3 +153,19 @@ export function checkTrackBody(body: unknown, rules: Rules): Refusal | TrackBody
   }
   return body as unknown as TrackBody;
 }
+
+/**
+ * Checks events against the contract as the sandbox would, without a server: for property tests
+ * that hold a producer of events to this independent reading.
+ */
+export function checkEvents(
+  events: readonly unknown[],
+  options: { now?: number; windowDays?: number | null } = {},
+): { ok: true } | { ok: false; code: number; message: string } {
+  const now = options.now ?? Math.floor(Date.now() / 1000);
+  const result = checkTrackBody(
+    { event_source: "offline", event_source_id: "7100000000000000001", data: events },
+    { now: () => now, windowDays: options.windowDays === undefined ? 28 : options.windowDays, futureSkewSeconds: 300 },
+  );
+  return result instanceof Refusal ? { ok: false, code: result.code, message: result.message } : { ok: true };
+}

@@ -1,3 +1,4 @@
+export { checkEvents } from "./contract.js";
 export {
   startSandbox,
   type AcceptedEvent,

@@ -78,6 +78,12 @@ export function summary(report: RunReport, io: Io): string {
   const lines = [
     `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
   ];
+  const r = report.retries;
+  if (r.throttled + r.serverErrors + r.network > 0) {
+    lines.push(
+      `  ${c.dim(`retried: ${r.throttled} throttled, ${r.serverErrors} TikTok-side errors, ${r.network} network failures (${number(report.requests)} requests in all)`)}`,
+    );
+  }
   if (report.error) lines.push(`  ${c.red("error")} ${report.error.message}`);
   for (const w of report.warnings)
     lines.push(`  ${w.severity === "error" ? c.red("error") : c.yellow("warning")} ${w.message}`, `    ${c.dim(`→ ${w.fix}`)}`);

@@ -39,6 +39,8 @@ export interface RunReport {
   rowsPerSecond: number;
   batches: number;
   requests: number;
+  /** Requests TikTok made us repeat, by cause: what the network and the API put this run through. */
+  retries: { throttled: number; serverErrors: number; network: number };
   samples: RejectedSample[];
   error?: { kind: string; code: string | number | null; message: string };
   warnings: Warning[];

@@ -55,6 +55,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
   const samples: RejectedSample[] = [];
   let batches = 0;
   let requests = 0;
+  const retries = { throttled: 0, serverErrors: 0, network: 0 };
   let eventSetId: string | null = plan.destination.eventSetId ?? null;
   let failure: RunReport["error"] | undefined;
   const piiKey = plan.extraction.primaryKey.some((column) =>
@@ -95,6 +96,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       rowsPerSecond: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
       batches,
       requests,
+      retries,
       samples,
       ...(failure ? { error: failure } : {}),
     };
@@ -152,6 +154,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         { testEventCode: plan.destination.testEventCode },
       );
       requests += outcome.requests;
+      retries.throttled += outcome.retries.throttled;
+      retries.serverErrors += outcome.retries.serverErrors;
+      retries.network += outcome.retries.network;
       if (outcome.status === "failed") {
         counts.notSent += pending.length;
         failure ??= { kind: outcome.kind, code: outcome.code ?? null, message: outcome.message };

@@ -30,8 +30,15 @@ export interface Rejection {
   requestId?: string;
 }
 
+/** Retries made for one batch, by cause. */
+export interface Retries {
+  throttled: number;
+  serverErrors: number;
+  network: number;
+}
+
 export type BatchOutcome =
-  | { status: "accepted"; accepted: number; rejected: Rejection[]; requests: number }
+  | { status: "accepted"; accepted: number; rejected: Rejection[]; requests: number; retries: Retries }
   | {
       status: "failed";
       kind: Exclude<Kind, "ok" | "invalid"> | "invalid";
@@ -39,6 +46,7 @@ export type BatchOutcome =
       message: string;
       requestId?: string;
       requests: number;
+      retries: Retries;
     };
 
 /** An error from TikTok or the network with a stable code; never carries the token. */
@@ -130,22 +138,28 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     }
   }
 
+  type Counter = { requests: number; retries: Retries };
+  const newCounter = (): Counter => ({ requests: 0, retries: { throttled: 0, serverErrors: 0, network: 0 } });
+
   /** One logical request, retried on throttling, TikTok-side errors and network failures. */
   async function call(
     method: "GET" | "POST",
     path: string,
     body: string | undefined,
     signal: AbortSignal | undefined,
-    counter: { requests: number },
+    counter: Counter,
   ): Promise<Answer> {
     for (let attempt = 0; ; attempt++) {
       counter.requests++;
       const answer = await once(method, path, body, signal);
       if (answer.kind !== "retryable" || attempt + 1 >= maxAttempts) return answer;
       const delayMs = answer.retryAfter ?? backoffDelay(attempt, backoff);
-      if (answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429) {
+      const throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
+      if (throttled) {
+        counter.retries.throttled++;
         pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
-      }
+      } else if (answer.httpStatus === undefined) counter.retries.network++;
+      else counter.retries.serverErrors++;
       options.onRetry?.({
         attempt: attempt + 1,
         delayMs,
@@ -170,9 +184,9 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
 
   return {
     async sendBatch(eventSetId, events, sendOptions = {}) {
-      if (events.length === 0) return { status: "accepted", accepted: 0, rejected: [], requests: 0 };
+      const counter = newCounter();
+      if (events.length === 0) return { status: "accepted", accepted: 0, rejected: [], requests: 0, retries: counter.retries };
       if (events.length > MAX_BATCH_EVENTS) throw new RangeError(`a batch holds at most ${MAX_BATCH_EVENTS} events`);
-      const counter = { requests: 0 };
       const rejected: Rejection[] = [];
       let accepted = 0;
       // Invalid-parameter refusals condemn the whole batch: split it in halves until the
@@ -203,14 +217,15 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
           message: answer.kind === "retryable" ? `gave up after ${maxAttempts} attempts: ${answer.message}` : answer.message,
           ...(answer.requestId ? { requestId: answer.requestId } : {}),
           requests: counter.requests,
+          retries: counter.retries,
         };
       };
       const failure = await send(0, events);
-      return failure ?? { status: "accepted", accepted, rejected, requests: counter.requests };
+      return failure ?? { status: "accepted", accepted, rejected, requests: counter.requests, retries: counter.retries };
     },
 
     async resolveEventSet(advertiserId, activationName) {
-      const counter = { requests: 0 };
+      const counter = newCounter();
       const answer = await call(
         "GET",
         `/open_api/v1.3/offline/get/?advertiser_id=${encodeURIComponent(advertiserId)}`,

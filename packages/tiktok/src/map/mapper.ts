@@ -37,7 +37,16 @@ export function eventId(activation: string, primaryKeyHash: string): string {
 
 /** Hash of a primary key given as values (for callers without a warehouse-computed hash). */
 export function primaryKeyHash(values: readonly unknown[]): string {
-  return sha256Hex(values.map((v) => String(v)).join("\u001f"));
+  return sha256Hex(values.map(keyText).join("\u001f"));
+}
+
+/** Text of a key part that cannot throw (String() does on objects with a broken toString). */
+function keyText(value: unknown): string {
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
 }
 
 const absent = (v: unknown) => v === null || v === undefined || (typeof v === "string" && v.trim() === "");

@@ -1,0 +1,102 @@
+import { parseActivation, parseProject, type Project } from "@ferry/schema";
+import {
+  activationYaml,
+  createOrders,
+  createTempWarehouse,
+  expectedSent,
+  insertOrders,
+  SEED,
+  seedNote,
+  type TempWarehouse,
+} from "@ferry/testkit";
+import { createTikTokClient, type TikTokClient } from "@ferry/tiktok";
+import { startSandbox, type FaultScript, type Sandbox } from "@ferry/tiktok-sandbox";
+import { connect, type Warehouse } from "@ferry/warehouse";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { compile, type SyncPlan } from "../compile/compile.js";
+import type { RunReport } from "./report.js";
+import { run } from "./run.js";
+
+const NOW = Date.now();
+const ROWS = 2000;
+// Small batches: about 60 requests, so every fault script meets every seed (a 20% fault missing
+// all of them: p ≈ 1e-6).
+
+function planFor(temp: TempWarehouse): SyncPlan {
+  const parsed = parseActivation(activationYaml({ query: "select * from orders", batchSize: 20 }), "a.yml");
+  const project = parseProject(
+    `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
+    "ferry.yml",
+  );
+  if (!parsed.ok || !project.ok) throw new Error("fixture must be valid");
+  return compile(
+    {
+      file: "a.yml",
+      activation: { ...parsed.value, source: { ...parsed.value.source, warehouse: "main" } },
+      project: { file: "ferry.yml", project: project.value as Project },
+    },
+    { WH: temp.url },
+  );
+}
+
+describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
+  let temp: TempWarehouse;
+  let warehouse: Warehouse;
+  let sandbox: Sandbox;
+  let tiktok: TikTokClient;
+  beforeEach(async () => {
+    temp = await createTempWarehouse("sqlite");
+    warehouse = connect(temp.url);
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, ROWS, NOW);
+    sandbox = await startSandbox({ seed: SEED });
+    tiktok = createTikTokClient({
+      baseUrl: sandbox.url,
+      accessToken: sandbox.token,
+      backoff: { baseMs: 1, maxMs: 20 },
+      maxAttempts: 40,
+      timeoutMs: 250,
+    });
+  });
+  afterEach(async () => {
+    await tiktok.close();
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  });
+
+  async function assertExactlyOnce(report: RunReport) {
+    const valid = expectedSent(1, ROWS);
+    expect(report).toMatchObject({ status: "success", counts: { sent: valid, notSent: 0 } });
+    const ids = sandbox.acceptedIds();
+    expect(ids).toHaveLength(valid);
+    expect(new Set(ids).size).toBe(valid);
+    expect((await warehouse.state.show(temp.stateSchema, report.activation)).acked).toBe(valid);
+  }
+
+  it.each<[string, FaultScript, keyof RunReport["retries"]]>([
+    ["a throttling storm", { throttleRate: 0.5 }, "throttled"],
+    ["throttling with Retry-After", { throttleRate: 0.3, retryAfterSeconds: 0.01 }, "throttled"],
+    ["a 30% share of 5xx", { errorRate: 0.3 }, "serverErrors"],
+    ["dropped connections after the events were stored", { dropRate: 0.25, dropAfterAccept: true }, "network"],
+    ["dropped connections before storing", { dropRate: 0.25 }, "network"],
+    ["responses slower than the timeout", { hangRate: 0.2 }, "network"],
+  ])("delivers every valid conversion exactly once through %s, and says so", async (_, faults, cause) => {
+    sandbox.setFaults(faults);
+    const report = await run(planFor(temp), { warehouse, tiktok }, { concurrency: 4 });
+    await assertExactlyOnce(report);
+    expect(report.retries[cause]).toBeGreaterThan(0);
+    expect(report.requests).toBeGreaterThan(report.batches);
+  });
+
+  it("stops cleanly when the token is revoked mid-run, with state equal to what TikTok acknowledged", async () => {
+    sandbox.setFaults({ revokeTokenAfter: 7, errorRate: 0.2 });
+    const plan = planFor(temp);
+    const report = await run(plan, { warehouse, tiktok }, { concurrency: 3 });
+    expect(report).toMatchObject({ status: "failed", error: { kind: "auth", code: 40105 } });
+    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateSchema}_acked`);
+    expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
+    expect(report.counts.sent).toBe(acked.length);
+    expect(report.warnings.map((w) => w.code)).toContain("auth_failed");
+  });
+});
