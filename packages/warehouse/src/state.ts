@@ -42,6 +42,12 @@ export interface StateStore {
   beginRun(stateSchema: string, run: RunRecord): Promise<void>;
   recordAcked(stateSchema: string, activation: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
   recordRejected(stateSchema: string, activation: string, runId: string, rows: readonly RejectedRow[]): Promise<void>;
+  /**
+   * Refreshes the planner's statistics of the state tables. After a large first run the next
+   * run's anti-join otherwise plans against an "empty" acked table (measured on PostgreSQL at
+   * 1M rows: 5.6 s instead of 3.3 s) until autovacuum catches up.
+   */
+  analyze(stateSchema: string): Promise<void>;
   /** Forgets rejections of rows that have been acknowledged since; returns how many. */
   pruneRejected(stateSchema: string, activation: string): Promise<number>;
   finishRun(stateSchema: string, runId: string, status: string, report: unknown): Promise<void>;
@@ -183,6 +189,18 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
             .onConflict(["activation", "pk_hash"])
             .ignore();
         }
+      });
+    },
+
+    async analyze(schema) {
+      const names = (["acked", "rejected"] as const).map((t) => {
+        const n = stateTableName(dialect, schema, t);
+        return n.schema ? `${dialect.quote(n.schema)}.${dialect.quote(n.table)}` : dialect.quote(n.table);
+      });
+      await run("query", async () => {
+        if (dialect.name === "postgres") await db.raw(`ANALYZE ${names.join(", ")}`);
+        else if (dialect.name === "mysql") await db.raw(`ANALYZE TABLE ${names.join(", ")}`);
+        else for (const name of names) await db.raw(`ANALYZE ${name}`);
       });
     },
 

@@ -97,6 +97,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       { pkHash: "a".repeat(64), fingerprint: "c".repeat(64), reason: "invalid_phone" },
     ]);
     await wh.state.finishRun(temp.stateSchema, "r1", "success", { sent: 1 });
+    await wh.state.analyze(temp.stateSchema);
     await wh.state.ensure(temp.stateSchema);
     const summary = await wh.state.show(temp.stateSchema, "orders");
     expect(summary).toMatchObject({

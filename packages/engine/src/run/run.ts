@@ -26,6 +26,7 @@ export interface RunOptions {
 
 const SAMPLES_PER_REASON = 3;
 const REJECTION_FLUSH = 1000;
+const ANALYZE_AFTER = 10_000;
 
 type Pending = { event: TikTokEvent; pkHash: string; fingerprint: string };
 
@@ -246,6 +247,8 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       await Promise.all(inflight);
       await flushRejections();
       if (!dryRun && counts.sent > 0) await warehouse.state.pruneRejected(schema, name);
+      // A run that grew the state a lot leaves the planner's statistics behind: refresh them.
+      if (!dryRun && counts.sent + counts.rejected >= ANALYZE_AFTER) await warehouse.state.analyze(schema);
     } catch (error) {
       await Promise.allSettled(inflight);
       const e = error as { code?: string; kind?: string; message?: string };

@@ -1,0 +1,46 @@
+import { readdir, readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { testdir } from "@ferry/testkit";
+import { connect } from "@ferry/warehouse";
+import { expect, it } from "vitest";
+import { runFerry } from "./testing.js";
+
+const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+// The demo's people: their addresses end at these domains, their phones are French mobiles.
+const EMAIL = /[^\s"'|]+@(gmail\.com|orange\.fr|free\.fr|outlook\.com|yahoo\.fr|laposte\.net)/i;
+const PHONE = /(\+33|0033)\s?\(?0?\)?\s?6|\b06 1\d \d\d/;
+
+it("runs the demo end to end, twice, and nothing it prints or stores holds an email or a phone", async () => {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(path.join(ROOT, "activations")))
+    files[`activations/${name}`] = await readFile(path.join(ROOT, "activations", name), "utf8");
+  const cwd = await testdir(files);
+  const first = await runFerry(["demo"], { cwd, env: {} });
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain("1. First run");
+  expect(first.stdout).toMatch(/pos-purchases: 0 sent, 0 rejected of \d+ new rows/);
+  expect(first.stdout).toContain("3. New conversions arrive");
+
+  const warehouse = connect(`sqlite:${path.join(cwd, ".ferry/demo/warehouse.db")}`);
+  try {
+    // The warehouse itself holds the people (that is the demo's data); Ferry's state must not.
+    const people = JSON.stringify(await warehouse.execute("SELECT * FROM pos_orders LIMIT 50"));
+    expect(people).toMatch(EMAIL);
+    expect(people).toMatch(PHONE);
+    const state = JSON.stringify([
+      await warehouse.execute("SELECT * FROM ferry_acked"),
+      await warehouse.execute("SELECT * FROM ferry_rejected"),
+      await warehouse.execute("SELECT * FROM ferry_runs"),
+    ]);
+    expect(state.length).toBeGreaterThan(10_000);
+    expect(state).not.toMatch(EMAIL);
+    expect(state).not.toMatch(PHONE);
+  } finally {
+    await warehouse.close();
+  }
+  for (const text of [first.stdout, first.stderr]) {
+    expect(text).not.toMatch(EMAIL);
+    expect(text).not.toMatch(PHONE);
+  }
+});
