@@ -4,13 +4,15 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/engine")).sort()).toMatchInlineSnapshot(`
     [
       "CompileError",
+      "Connections",
+      "MissingEnvironmentError",
       "REJECT_REASONS",
-      "canonicalJson",
       "compile",
       "deriveWarnings",
       "diffPlans",
       "preview",
       "run",
+      "runPlans",
     ]
   `);
 });

@@ -23,7 +23,8 @@ export function stateTableName(dialect: Dialect, stateSchema: string, table: Sta
   return dialect.schemas ? { schema: stateSchema, table } : { table: `${stateSchema}_${table}` };
 }
 
-function qualifiedState(dialect: Dialect, stateSchema: string, table: StateTable): string {
+/** The quoted, qualified name of a state table, for raw SQL. */
+export function qualifiedState(dialect: Dialect, stateSchema: string, table: StateTable): string {
   const name = stateTableName(dialect, stateSchema, table);
   return name.schema ? `${dialect.quote(name.schema)}.${dialect.quote(name.table)}` : dialect.quote(name.table);
 }

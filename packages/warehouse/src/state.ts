@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { Dialect } from "./dialect.js";
-import { stateTableName, type StateTable } from "./sql.js";
+import { qualifiedState, stateTableName, type StateTable } from "./sql.js";
 
 // Sync state lives in the warehouse beside the data: what TikTok acknowledged (primary-key hash,
 // event_id, event time), what was rejected (with a fingerprint of the values), and a run ledger.
@@ -193,10 +193,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
     },
 
     async analyze(schema) {
-      const names = (["acked", "rejected"] as const).map((t) => {
-        const n = stateTableName(dialect, schema, t);
-        return n.schema ? `${dialect.quote(n.schema)}.${dialect.quote(n.table)}` : dialect.quote(n.table);
-      });
+      const names = [qualifiedState(dialect, schema, "acked"), qualifiedState(dialect, schema, "rejected")];
       await run("query", async () => {
         if (dialect.name === "postgres") await db.raw(`ANALYZE ${names.join(", ")}`);
         else if (dialect.name === "mysql") await db.raw(`ANALYZE TABLE ${names.join(", ")}`);
@@ -207,10 +204,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
     async pruneRejected(schema, activation) {
       // Rows rejected once and sent since (fixed upstream) are no longer rejections: one
       // set-based statement per run rather than a lookup per batch.
-      const name = (t: StateTable) => {
-        const n = stateTableName(dialect, schema, t);
-        return n.schema ? `${dialect.quote(n.schema)}.${dialect.quote(n.table)}` : dialect.quote(n.table);
-      };
+      const name = (t: StateTable) => qualifiedState(dialect, schema, t);
       const self = dialect.quote(stateTableName(dialect, schema, "rejected").table);
       const result = await run("query", () =>
         db.raw(

@@ -54,6 +54,15 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
 
   const counts: RunReport["counts"] = { read: 0, sent: 0, rejected: 0, rejectedByReason: {}, deferred: 0, notSent: 0 };
   const samples: RejectedSample[] = [];
+  const progress = () =>
+    emit({
+      type: "progress",
+      activation: name,
+      read: counts.read,
+      sent: counts.sent,
+      rejected: counts.rejected,
+      elapsedMs: clock() - started,
+    });
   let batches = 0;
   let requests = 0;
   const retries = { throttled: 0, serverErrors: 0, network: 0 };
@@ -230,14 +239,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             }
           }
           if (rejections.length >= REJECTION_FLUSH) await flushRejections();
-          emit({
-            type: "progress",
-            activation: name,
-            read: counts.read,
-            sent: counts.sent,
-            rejected: counts.rejected,
-            elapsedMs: clock() - started,
-          });
+          progress();
           if (stop.signal.aborted) break;
         }
         if (!stop.signal.aborted && batch.length > 0) await dispatch(batch);
@@ -260,14 +262,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     const status = failure ? "failed" : deps.signal?.aborted ? "cancelled" : "success";
     const report = finish(status);
     if (!dryRun) await warehouse.state.finishRun(schema, runId, status, report);
-    emit({
-      type: "progress",
-      activation: name,
-      read: counts.read,
-      sent: counts.sent,
-      rejected: counts.rejected,
-      elapsedMs: clock() - started,
-    });
+    progress();
     emit({ type: "finish", report });
     return report;
   });
