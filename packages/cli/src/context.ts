@@ -1,14 +1,14 @@
 import { compile, CompileError, type SyncPlan } from "@ferry/engine";
-import { loadActivations } from "@ferry/schema";
+import { loadActivations, type LoadedActivation } from "@ferry/schema";
 import { describeIssue } from "./commands/validate.js";
 import { color, type Io } from "./io.js";
 
 /** A problem that stops a command, already phrased for the user. */
 export class CommandError extends Error {}
 
-/** Loads, validates and compiles; prints config errors (all of them) and throws when any. */
-export async function loadPlans(paths: string[], io: Io, only?: string[]): Promise<SyncPlan[]> {
-  const result = await loadActivations(paths.length ? paths : ["activations"], { cwd: io.cwd });
+/** Loads and validates; prints config errors (all of them) and throws when any. */
+export async function loadValid(paths: string[], io: Io): Promise<LoadedActivation[]> {
+  const result = await loadActivations(paths.length ? paths : ["activations"], { cwd: io.cwd, env: io.env });
   const errors = result.issues.filter((i) => i.severity === "error");
   if (errors.length > 0) {
     const c = color(io);
@@ -20,8 +20,14 @@ export async function loadPlans(paths: string[], io: Io, only?: string[]): Promi
       `${errors.length} configuration error${errors.length === 1 ? "" : "s"}: nothing was run (see \`ferry validate\`)`,
     );
   }
+  return result.activations;
+}
+
+/** Loads, validates and compiles; prints config errors (all of them) and throws when any. */
+export async function loadPlans(paths: string[], io: Io, only?: string[]): Promise<SyncPlan[]> {
+  const activations = await loadValid(paths, io);
   const plans: SyncPlan[] = [];
-  for (const loaded of result.activations) {
+  for (const loaded of activations) {
     if (only && !only.includes(loaded.activation.name)) continue;
     try {
       plans.push(compile(loaded, io.env));

@@ -1,3 +1,4 @@
+import { dbt, dbtHelp } from "./commands/dbt.js";
 import { demo, demoHelp } from "./commands/demo.js";
 import { plan, planHelp } from "./commands/plan.js";
 import { runCommand, runHelp } from "./commands/run.js";
@@ -16,6 +17,7 @@ export const COMMANDS: Record<string, Command> = {
   run: { summary: "send the new conversions to TikTok and record what was acknowledged", help: runHelp, run: runCommand },
   state: { summary: "show or reset an activation's sync state", help: stateHelp, run: state },
   workflow: { summary: "check or sync the cron lines of the scheduled GitHub workflow", help: workflowHelp, run: workflow },
+  dbt: { summary: "write (or --check) the dbt exposures of activations on dbt models", help: dbtHelp, run: dbt },
   sandbox: { summary: "start a local TikTok API that enforces the contract", help: sandboxHelp, run: sandbox },
   demo: { summary: "run the example activations on a seeded SQLite warehouse and the sandbox", help: demoHelp, run: demo },
 };
@@ -41,6 +43,7 @@ Start here:
 
 Environment:
   FERRY_WAREHOUSE_URL   the "default" warehouse when ferry.yml defines none
+  DBT_MANIFEST_PATH     dbt's manifest.json, when ferry.yml does not set dbt.manifest_path
   TIKTOK_API_BASE_URL   replaces https://business-api.tiktok.com (e.g. a local sandbox)
   NO_COLOR              disable colours
 `;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,6 +8,7 @@ import {
   activationYaml,
   createOrders,
   createTempWarehouse,
+  DBT_SHOP,
   insertOrders,
   rawEmailOf,
   rawPhoneOf,
@@ -159,6 +160,36 @@ describe("the bundled action, run as GitHub runs it", () => {
     }
     expect(everything).not.toContain(sandbox.token);
     expect(everything).not.toContain(GH_TOKEN);
+  });
+
+  it("after a dbt workflow succeeds (workflow_run), runs the activations on dbt models, and nothing after a failure", async () => {
+    // dbt built pos_purchases as the relation fct_pos_purchases in SQLite's main schema.
+    await warehouse.execute("CREATE VIEW fct_pos_purchases AS SELECT * FROM orders");
+    const manifest = JSON.parse(await readFile(DBT_SHOP.manifest, "utf8")) as { nodes: Record<string, Record<string, unknown>> };
+    Object.assign(manifest.nodes["model.shop.pos_purchases"]!, { database: "main", schema: "main" });
+    await mkdir(path.join(cwd, "target"));
+    await writeFile(path.join(cwd, "target/manifest.json"), JSON.stringify(manifest));
+    await writeFile(
+      path.join(cwd, "activations/orders-dbt.yml"),
+      activationYaml({ name: "orders-dbt", warehouse: "shop", dbtModel: "pos_purchases", eventSetId: "7100000000000000004" }),
+    );
+
+    const failed = await runAction(
+      { command: "run" },
+      { name: "workflow_run", payload: { workflow_run: { name: "dbt build", conclusion: "failure" } } },
+    );
+    expect(failed.code).toBe(0);
+    expect(failed.stdout).toContain('Nothing to run after "dbt build" (failure)');
+    expect(sandbox.acceptedIds()).toHaveLength(0);
+
+    const after = await runAction(
+      { command: "run" },
+      { name: "workflow_run", payload: { workflow_run: { name: "dbt build", conclusion: "success" } } },
+    );
+    expect(after.code).toBe(0);
+    expect(after.outputs).toMatch(/activations<<[^\n]*\norders-dbt\n/);
+    expect(after.summary).toContain("| orders-dbt | ⚠️ warnings | 300 | 180 | 120 (");
+    expect(sandbox.acceptedIds()).toHaveLength(180);
   });
 
   it("fails the step on a failed run and on invalid configuration", async () => {

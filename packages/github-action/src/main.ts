@@ -10,6 +10,7 @@ interface EventPayload {
   schedule?: string;
   inputs?: Record<string, string>;
   pull_request?: { number: number; base: { sha: string } };
+  workflow_run?: { conclusion?: string | null; name?: string };
 }
 
 function readEvent(env: Env): EventPayload {
@@ -70,6 +71,11 @@ function select(plans: SyncPlan[], eventName: string | undefined, event: EventPa
     const fired = scheduleToCron(event.schedule);
     return plans.filter((p) => p.schedule.cron === fired);
   }
+  // After a dbt job (workflow_run): the activations on dbt models, which that job just rebuilt.
+  if (eventName === "workflow_run") {
+    if (event.workflow_run?.conclusion && event.workflow_run.conclusion !== "success") return [];
+    return plans.filter((p) => p.source.kind === "dbt_model");
+  }
   return plans;
 }
 
@@ -78,7 +84,9 @@ async function runMode(plans: SyncPlan[], env: Env, event: EventPayload) {
   const selected = select(plans, eventName, event, core.getInput("activations") || event.inputs?.["activations"] || "");
   if (selected.length === 0) {
     core.notice(
-      `No activation is scheduled at "${event.schedule ?? ""}": nothing to run. (\`ferry workflow check\` compares schedules with this workflow.)`,
+      eventName === "workflow_run"
+        ? `Nothing to run after "${event.workflow_run?.name ?? "the workflow"}" (${event.workflow_run?.conclusion ?? "no conclusion"}): Ferry runs the activations on dbt models after a successful run.`
+        : `No activation is scheduled at "${event.schedule ?? ""}": nothing to run. (\`ferry workflow check\` compares schedules with this workflow.)`,
     );
     await core.summary.addRaw(renderJobSummary([])).write();
     return;
@@ -160,9 +168,11 @@ function outputs(reports: RunReport[]) {
   core.setOutput("reports", JSON.stringify(reports));
 }
 
+const dbtRelations = (loaded: LoadResult) => new Map(loaded.activations.flatMap((a) => (a.dbt ? [[a.dbt.model, a.dbt] as const] : [])));
+
 async function planMode(plans: SyncPlan[], loaded: LoadResult, env: Env, event: EventPayload, dir: string, cwd: string) {
   const errors = loaded.issues.filter((i) => i.severity === "error");
-  const base = event.pull_request ? await basePlans(event.pull_request.base.sha, dir, cwd, env) : [];
+  const base = event.pull_request ? await basePlans(event.pull_request.base.sha, dir, cwd, env, dbtRelations(loaded)) : [];
   const body = renderPlanComment(diffPlans(base, plans), errors);
   await core.summary.addRaw(body).write();
   const token = core.getInput("github-token");
@@ -181,7 +191,7 @@ export async function run(env: Env = process.env): Promise<void> {
     const dir = core.getInput("path") || "activations";
     const cwd = env["GITHUB_WORKSPACE"] || process.cwd();
     const event = readEvent(env);
-    const loaded = await loadActivations([dir], { cwd });
+    const loaded = await loadActivations([dir], { cwd, env });
     annotate(loaded.issues);
     maskSecrets(loaded, env);
     const errors = loaded.issues.filter((i) => i.severity === "error");

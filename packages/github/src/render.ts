@@ -127,7 +127,9 @@ function planFacts(plan: SyncPlan): string {
 const sqlBlock = (plan: SyncPlan) =>
   plan.sql
     ? `<details><summary>Compiled SQL (${plan.warehouse.dialect})</summary>\n\n\`\`\`sql\n${plan.sql.text}\n\`\`\`\n</details>`
-    : `<details><summary>Source ${plan.source.kind}</summary>\n\n\`\`\`sql\n${plan.source.text.trim()}\n\`\`\`\n</details>`;
+    : plan.source.kind === "dbt_model"
+      ? `Source: dbt model \`${plan.source.text}\` (\`${[plan.source.relation.database, plan.source.relation.schema, plan.source.relation.name].filter(Boolean).join(".")}\`)`
+      : `<details><summary>Source ${plan.source.kind}</summary>\n\n\`\`\`sql\n${plan.source.text.trim()}\n\`\`\`\n</details>`;
 
 /** The pull-request comment: what the change does to each activation. */
 export function renderPlanComment(diff: PlanDiff, issues: { file: string; line: number; message: string }[] = []): string {

@@ -1,3 +1,4 @@
+export type { DbtRelation } from "./dbt.js";
 export { DEPRECATED_EVENT_NAMES, EVENT_NAMES, type EventName } from "./events.js";
 export type { ConfigIssue, ParseResult } from "./issues.js";
 export { jsonSchemas } from "./json-schema.js";

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { resolveDbtModel, type DbtRelation, type DbtResolution } from "./dbt.js";
 import { compareIssues, type ConfigIssue } from "./issues.js";
 import { locateField, parseActivation, parseProject } from "./parse.js";
 import { DEFAULT_PROJECT, type Activation, type Project } from "./schemas.js";
@@ -17,6 +18,8 @@ export interface LoadedActivation {
   file: string;
   activation: Activation;
   project: LoadedProject;
+  /** For a dbt_model source: the relation the manifest gives it (absent without a manifest). */
+  dbt?: DbtRelation & { manifest: string };
 }
 
 export interface LoadResult {
@@ -53,7 +56,10 @@ async function exists(file: string): Promise<boolean> {
  * ferry.yml in the activation's directory or its nearest parent). Every issue of every file is
  * collected; nothing is thrown for bad config.
  */
-export async function loadActivations(paths: readonly string[], options: { cwd?: string } = {}): Promise<LoadResult> {
+export async function loadActivations(
+  paths: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<LoadResult> {
   const cwd = options.cwd ?? process.cwd();
   const issues: ConfigIssue[] = [];
   const files: string[] = [];
@@ -166,6 +172,65 @@ export async function loadActivations(paths: readonly string[], options: { cwd?:
         severity: "error",
       });
     }
+  }
+
+  // dbt models resolve through the project's manifest; without one they cannot be checked here.
+  const manifests = new Map<string, Promise<unknown>>();
+  for (const loaded of activations) {
+    const model = loaded.activation.source.dbt_model;
+    if (model === undefined) continue;
+    const base = path.resolve(cwd, loaded.project.file ? path.dirname(loaded.project.file) : path.dirname(loaded.file));
+    const configured = loaded.project.project.dbt?.manifest_path;
+    const fromEnv = options.env?.["DBT_MANIFEST_PATH"];
+    const manifestPath = configured
+      ? path.resolve(base, configured)
+      : fromEnv
+        ? path.resolve(cwd, fromEnv)
+        : path.resolve(base, "../target/manifest.json");
+    let manifest = manifests.get(manifestPath);
+    if (!manifest) {
+      manifest = readFile(manifestPath, "utf8").then(
+        (text) => {
+          try {
+            return JSON.parse(text) as unknown;
+          } catch {
+            return new Error("not valid JSON");
+          }
+        },
+        () => undefined,
+      );
+      manifests.set(manifestPath, manifest);
+    }
+    const parsed = await manifest;
+    const where = locateField(sources.get(loaded.file)!, ["source", "dbt_model"]);
+    const shown = rel(manifestPath);
+    if (parsed === undefined) {
+      issues.push({
+        file: loaded.file,
+        ...where,
+        path: "source.dbt_model",
+        code: "no_dbt_manifest",
+        message: `dbt model not checked: no manifest at ${shown}`,
+        hint: "`dbt parse` writes it; or set dbt.manifest_path in ferry.yml, or DBT_MANIFEST_PATH",
+        severity: "warning",
+      });
+      continue;
+    }
+    const resolved: DbtResolution =
+      parsed instanceof Error
+        ? { ok: false, code: "invalid_manifest", message: `the dbt manifest ${shown} is not valid JSON` }
+        : resolveDbtModel(parsed, model);
+    if (resolved.ok) loaded.dbt = { ...resolved.relation, manifest: shown };
+    else
+      issues.push({
+        file: loaded.file,
+        ...where,
+        path: "source.dbt_model",
+        code: resolved.code,
+        message: resolved.message,
+        ...(resolved.hint ? { hint: resolved.hint } : {}),
+        severity: "error",
+      });
   }
 
   const bad = new Set(issues.filter((i) => i.severity === "error").map((i) => i.file));

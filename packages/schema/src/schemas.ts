@@ -214,6 +214,29 @@ export const ProjectSchema = z
       .record(z.string().regex(/^[a-z0-9_-]+$/, { error: "warehouse names are lowercase letters, digits, - and _" }), WarehouseSchema)
       .default({})
       .meta({ description: "Named warehouse connections." }),
+    dbt: z
+      .strictObject({
+        manifest_path: z
+          .string()
+          .min(1)
+          .optional()
+          .meta({ description: "dbt's manifest, relative to this file (default ../target/manifest.json, or DBT_MANIFEST_PATH)." }),
+        exposures: z
+          .strictObject({
+            path: z
+              .string()
+              .min(1)
+              .default("../models/ferry_exposures.yml")
+              .meta({ description: "Where `ferry dbt exposures` writes, relative to this file." }),
+            owner: z
+              .strictObject({ name: z.string().min(1).optional(), email: z.string().min(3).optional() })
+              .default({ name: "Ferry" })
+              .meta({ description: "The exposures' owner in dbt docs." }),
+          })
+          .prefault({}),
+      })
+      .optional()
+      .meta({ description: "The dbt project whose models activations read (source.dbt_model)." }),
     defaults: z
       .strictObject({
         phone_default_region: z

@@ -4,6 +4,7 @@ export function activationYaml(
     name?: string;
     query?: string;
     table?: string;
+    dbtModel?: string;
     primaryKey?: string | string[];
     event?: string;
     mapping?: Record<string, string | { const: string | number }>;
@@ -38,7 +39,11 @@ export function activationYaml(
     ...(options.batchSize ? [`  batch_size: ${options.batchSize}`] : []),
     "source:",
     ...(options.warehouse ? [`  warehouse: ${options.warehouse}`] : []),
-    ...(options.table ? [`  table: ${options.table}`] : [`  query: ${JSON.stringify(options.query ?? "select * from pos_orders")}`]),
+    ...(options.dbtModel
+      ? [`  dbt_model: ${options.dbtModel}`]
+      : options.table
+        ? [`  table: ${options.table}`]
+        : [`  query: ${JSON.stringify(options.query ?? "select * from pos_orders")}`]),
     `  primary_key: ${JSON.stringify(pk)}`,
     `event: ${options.event ?? "CompletePayment"}`,
     "mapping:",
@@ -50,3 +55,9 @@ export function activationYaml(
   ];
   return `${lines.join("\n")}\n`;
 }
+
+/** A small dbt project (see its README) and its compiled manifest, for the dbt_model tests. */
+export const DBT_SHOP = {
+  dir: new URL("../fixtures/dbt-shop/", import.meta.url).pathname,
+  manifest: new URL("../fixtures/dbt-shop/target/manifest.json", import.meta.url).pathname,
+};

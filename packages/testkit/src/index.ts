@@ -1,4 +1,4 @@
-export { activationYaml } from "./fixtures.js";
+export { activationYaml, DBT_SHOP } from "./fixtures.js";
 export {
   categoryOf,
   createOrders,

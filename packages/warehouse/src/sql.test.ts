@@ -33,6 +33,32 @@ describe("renderNewRowsSql", () => {
     expect(sql).toContain('s."x"" FROM pg_user; --"');
   });
 
+  it.each([
+    ["postgres", '"analytics_marts"."fct.pos"'],
+    ["redshift", '"analytics_marts"."fct.pos"'],
+    ["mysql", "`analytics_marts`.`fct.pos`"],
+    ["snowflake", '"analytics"."analytics_marts"."fct.pos"'],
+  ] as const)("reads a dbt relation on %s part by part, a dot inside a part staying one identifier", (name, from) => {
+    const { sql } = renderNewRowsSql(DIALECTS[name], {
+      ...extraction,
+      source: { relation: { database: "analytics", schema: "analytics_marts", name: "fct.pos" } },
+    });
+    expect(sql).toContain(`FROM ${from} s`);
+  });
+
+  it("reads a dbt relation in SQLite's main schema by its bare name, an attached one qualified", () => {
+    const main = renderNewRowsSql(DIALECTS.sqlite, {
+      ...extraction,
+      source: { relation: { database: "main", schema: "main", name: "fct" } },
+    });
+    expect(main.sql).toContain('FROM "fct" s');
+    const attached = renderNewRowsSql(DIALECTS.sqlite, {
+      ...extraction,
+      source: { relation: { database: null, schema: "marts", name: "fct" } },
+    });
+    expect(attached.sql).toContain('FROM "marts"."fct" s');
+  });
+
   it("refuses multi-statement queries", () => {
     expect(() => renderNewRowsSql(DIALECTS.postgres, { ...extraction, source: { query: "select 1; drop table x" } })).toThrow(
       /single statement/,

@@ -7,13 +7,21 @@ export const FINGERPRINT_COLUMN = "__ferry_fp";
 /** What to extract for one activation: everything the SQL needs, nothing it does not. */
 export interface Extraction {
   activation: string;
-  source: { query: string } | { table: string };
+  /** A query, a table name as written (dots qualify), or a relation resolved part by part (dbt). */
+  source: { query: string } | { table: string } | { relation: Relation };
   primaryKey: readonly string[];
   /** Source columns the mapping reads (primary-key columns are added when absent). */
   columns: readonly string[];
   /** Digest of the mapping: a changed mapping retries remembered rejections. */
   mappingDigest: string;
   stateSchema: string;
+}
+
+/** A relation as dbt records it: each part one identifier, dots and all. */
+export interface Relation {
+  database: string | null;
+  schema: string | null;
+  name: string;
 }
 
 export type StateTable = "acked" | "rejected" | "runs" | "locks";
@@ -32,9 +40,28 @@ export function qualifiedState(dialect: Dialect, stateSchema: string, table: Sta
 /** The user's segment as a derived table, without a trailing semicolon. */
 function sourceSql(dialect: Dialect, source: Extraction["source"]): string {
   if ("table" in source) return dialect.quote(source.table);
+  if ("relation" in source) return relationSql(dialect, source.relation);
   const query = source.query.trim().replace(/;\s*$/, "");
   if (query.includes(";")) throw new WarehouseError("query", "the source query must be a single statement (no `;` inside)");
   return `(\n${query}\n)`;
+}
+
+/**
+ * A relation's name as the warehouse resolves it. Only Snowflake reads across databases; on
+ * the others dbt's `database` is the connection's own, and SQLite's default schema is `main`.
+ */
+function relationSql(dialect: Dialect, r: Relation): string {
+  const parts =
+    dialect.name === "snowflake"
+      ? [r.database, r.schema, r.name]
+      : dialect.name === "sqlite" && (r.schema === "main" || !r.schema)
+        ? [r.name]
+        : [r.schema, r.name];
+  const quoteOne = (part: string) => (dialect.client === "mysql2" ? `\`${part.replace(/`/g, "``")}\`` : `"${part.replace(/"/g, '""')}"`);
+  return parts
+    .filter((p): p is string => !!p)
+    .map(quoteOne)
+    .join(".");
 }
 
 export const selectedColumns = (x: Pick<Extraction, "columns" | "primaryKey">): string[] => [...new Set([...x.columns, ...x.primaryKey])];

@@ -27,6 +27,13 @@ Examples:
   ferry plan --format json > plans.json
 `;
 
+function describeSource(plan: SyncPlan): string {
+  const s = plan.source;
+  if (s.kind === "table") return `table ${s.text}`;
+  if (s.kind === "query") return "query";
+  return `dbt model ${s.text} → ${[s.relation.database, s.relation.schema, s.relation.name].filter(Boolean).join(".")}`;
+}
+
 function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, io: Io): string {
   const c = color(io);
   const lines = [
@@ -34,7 +41,7 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
     ...(plan.description ? [`  ${plan.description}`] : []),
     `  event        ${plan.event} → ${plan.destination.eventSetId ? `event set ${plan.destination.eventSetId}` : "event set resolved from the advertiser"} (advertiser ${plan.destination.advertiserId})${plan.destination.testEventCode ? `, test code ${plan.destination.testEventCode}` : ""}`,
     `  warehouse    ${plan.warehouse.name} (${plan.warehouse.dialect ?? "dialect unknown"}, URL from $${plan.warehouse.urlEnv}); state in ${plan.warehouse.stateSchema}`,
-    `  source       ${plan.source.kind}${plan.source.kind === "table" ? ` ${plan.source.text}` : ""}, primary key ${plan.extraction.primaryKey.join(", ")}`,
+    `  source       ${describeSource(plan)}, primary key ${plan.extraction.primaryKey.join(", ")}`,
     `  schedule     ${plan.schedule.expression}${plan.schedule.expression !== plan.schedule.cron ? ` (${plan.schedule.cron})` : ""} UTC`,
     `  batches      up to ${plan.destination.batchSize} events; events older than ${plan.destination.maxEventAgeDays} days are not sent`,
     "  mapping",

@@ -43,7 +43,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   }
   const format = formatOf(values.format);
   const paths = positionals.length ? positionals : ["activations"];
-  const result = await loadActivations(paths, { cwd: io.cwd });
+  const result = await loadActivations(paths, { cwd: io.cwd, env: io.env });
   const errors = result.issues.filter((i) => i.severity === "error");
   const warnings = result.issues.filter((i) => i.severity === "warning");
 

@@ -29,7 +29,11 @@ export interface SyncPlan {
     dialect: DialectName | null;
     stateSchema: string;
   };
-  source: { kind: "query" | "table"; text: string };
+  /** The segment; for a dbt model, `text` is the model's name and `relation` where dbt builds it. */
+  source:
+    | { kind: "query"; text: string }
+    | { kind: "table"; text: string }
+    | { kind: "dbt_model"; text: string; uniqueId: string; relation: { database: string | null; schema: string | null; name: string } };
   extraction: Extraction;
   /** The new-rows SQL, when the dialect is known. */
   sql: { text: string; bindings: string[] } | null;
@@ -44,7 +48,7 @@ export interface SyncPlan {
 export class CompileError extends Error {
   constructor(
     readonly file: string,
-    readonly code: "unsupported_source" | "unknown_warehouse",
+    readonly code: "unresolved_dbt_model" | "unknown_warehouse",
     message: string,
   ) {
     super(message);
@@ -80,15 +84,21 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   }
   const urlEnv = configured?.url_env ?? "FERRY_WAREHOUSE_URL";
   const stateSchema = configured?.state_schema ?? "ferry";
+  let source: SyncPlan["source"];
   if (a.source.dbt_model !== undefined) {
-    throw new CompileError(
-      loaded.file,
-      "unsupported_source",
-      "dbt_model sources need the dbt manifest, which this version does not read yet: use `table: <schema>.<relation>` meanwhile",
-    );
+    // The loader resolves models through the manifest; without one there is no relation to read.
+    if (!loaded.dbt) {
+      throw new CompileError(
+        loaded.file,
+        "unresolved_dbt_model",
+        `dbt model "${a.source.dbt_model}" needs the dbt manifest to run: run \`dbt parse\` first, or set dbt.manifest_path in ferry.yml (or DBT_MANIFEST_PATH)`,
+      );
+    }
+    const { database, schema, name, uniqueId } = loaded.dbt;
+    source = { kind: "dbt_model", text: a.source.dbt_model, uniqueId, relation: { database, schema, name } };
+  } else {
+    source = a.source.query !== undefined ? { kind: "query", text: a.source.query } : { kind: "table", text: a.source.table! };
   }
-  const source =
-    a.source.query !== undefined ? ({ kind: "query", text: a.source.query } as const) : ({ kind: "table", text: a.source.table! } as const);
   const primaryKey = typeof a.source.primary_key === "string" ? [a.source.primary_key] : a.source.primary_key;
 
   const mapping: SyncPlan["mapping"] = TIKTOK_FIELDS.flatMap((f) => {
@@ -111,7 +121,12 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   ).slice(0, 32);
   const extraction: Extraction = {
     activation: a.name,
-    source: source.kind === "query" ? { query: source.text } : { table: source.text },
+    source:
+      source.kind === "dbt_model"
+        ? { relation: source.relation }
+        : source.kind === "query"
+          ? { query: source.text }
+          : { table: source.text },
     primaryKey,
     columns,
     mappingDigest,

@@ -1,0 +1,93 @@
+import { closest } from "./suggest.js";
+
+/** Where a dbt model lives in the warehouse, as the manifest records it. */
+export interface DbtRelation {
+  uniqueId: string;
+  model: string;
+  database: string | null;
+  schema: string | null;
+  /** The relation's name: the model's alias (its name unless configured otherwise). */
+  name: string;
+  materialized: string;
+}
+
+export type DbtResolution =
+  | { ok: true; relation: DbtRelation }
+  | {
+      ok: false;
+      code: "unknown_dbt_model" | "disabled_dbt_model" | "ephemeral_dbt_model" | "invalid_manifest";
+      message: string;
+      hint?: string;
+    };
+
+type Node = {
+  resource_type?: string;
+  name?: string;
+  unique_id?: string;
+  package_name?: string;
+  database?: string | null;
+  schema?: string | null;
+  alias?: string | null;
+  version?: string | number | null;
+  latest_version?: string | number | null;
+  config?: { materialized?: string; enabled?: boolean };
+};
+type Manifest = {
+  metadata?: { project_name?: string; dbt_schema_version?: string };
+  nodes?: Record<string, Node>;
+  disabled?: Record<string, Node[]>;
+};
+
+/** Resolves a model name through a parsed dbt manifest (target/manifest.json). Pure. */
+export function resolveDbtModel(manifest: unknown, model: string): DbtResolution {
+  const m = manifest as Manifest;
+  if (!m || typeof m !== "object" || typeof m.nodes !== "object" || m.nodes === null) {
+    return { ok: false, code: "invalid_manifest", message: "the dbt manifest has no nodes: is it dbt's target/manifest.json?" };
+  }
+  const models = Object.values(m.nodes).filter((n) => n.resource_type === "model");
+  const candidates = models.filter((n) => n.name === model);
+  // The same name in several packages: the root project's model wins, as ref() does.
+  const own = candidates.filter((n) => n.package_name === m.metadata?.project_name);
+  const pool = own.length ? own : candidates;
+  // Versioned models: the latest version is what ref() without a version gives.
+  const node = pool.find((n) => n.version == null || String(n.version) === String(n.latest_version)) ?? pool[0];
+  if (!node) {
+    const disabled = Object.values(m.disabled ?? {})
+      .flat()
+      .find((n) => n.resource_type === "model" && n.name === model);
+    if (disabled)
+      return {
+        ok: false,
+        code: "disabled_dbt_model",
+        message: `dbt model "${model}" is disabled (enabled: false), so it has no relation to read`,
+        hint: "enable it in dbt, or point the activation at another model",
+      };
+    const suggestion = closest(model, [...new Set(models.map((n) => n.name!).filter(Boolean))]);
+    return {
+      ok: false,
+      code: "unknown_dbt_model",
+      message: `no dbt model named "${model}" in the manifest`,
+      ...(suggestion ? { hint: `did you mean "${suggestion}"?` } : {}),
+    };
+  }
+  const materialized = node.config?.materialized ?? "view";
+  if (materialized === "ephemeral") {
+    return {
+      ok: false,
+      code: "ephemeral_dbt_model",
+      message: `dbt model "${model}" is ephemeral: it exists only inside other models' SQL, never as a relation Ferry could read`,
+      hint: "materialize it as a view or table, or use the model that selects from it",
+    };
+  }
+  return {
+    ok: true,
+    relation: {
+      uniqueId: node.unique_id ?? `model.${model}`,
+      model,
+      database: node.database ?? null,
+      schema: node.schema ?? null,
+      name: node.alias || model,
+      materialized,
+    },
+  };
+}
