@@ -46,6 +46,16 @@ describe("renderNewRowsSql", () => {
     expect(sql).toContain(`FROM ${from} s`);
   });
 
+  it("quotes every part of a dbt relation, whatever the manifest holds", () => {
+    const relation = { database: "d", schema: 'm"; DROP TABLE x; --', name: "`*`" };
+    expect(renderNewRowsSql(DIALECTS.postgres, { ...extraction, source: { relation } }).sql).toContain(
+      'FROM "m""; DROP TABLE x; --"."`*`" s',
+    );
+    expect(renderNewRowsSql(DIALECTS.mysql, { ...extraction, source: { relation } }).sql).toContain(
+      'FROM `m"; DROP TABLE x; --`.```*``` s',
+    );
+  });
+
   it("reads a dbt relation in SQLite's main schema by its bare name, an attached one qualified", () => {
     const main = renderNewRowsSql(DIALECTS.sqlite, {
       ...extraction,

@@ -14,6 +14,10 @@ docs and lineage show which models feed TikTok. The owner comes from ferry.yml
 (dbt.exposures.owner); the file goes where ferry.yml says (dbt.exposures.path, by default
 ../models/ferry_exposures.yml next to ferry.yml), inside the dbt project.
 
+Activations name models as \`source.dbt_model: <model>\`; Ferry reads where dbt builds them
+from dbt's manifest: dbt.manifest_path in ferry.yml, else $DBT_MANIFEST_PATH, else
+../target/manifest.json next to ferry.yml (\`dbt parse\` writes it).
+
 Arguments:
   paths…        activation files or directories (default: activations)
 

@@ -7,7 +7,8 @@ export const validateHelp = `Usage: ferry validate [paths…] [options]
 
 Checks activation files (YAML or JSON) and their project file (ferry.yml) without touching
 any warehouse or TikTok. Every error of every file is reported in one go, each with its
-file:line:column and field path. Directories are searched recursively.
+file:line:column and field path. Directories are searched recursively. A source.dbt_model
+is checked against dbt's target/manifest.json when there is one (see \`ferry dbt --help\`).
 
 Arguments:
   paths…               activation files or directories (default: activations)
