@@ -3,7 +3,7 @@
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -78,6 +78,39 @@ type Run = {
   report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
 };
 
+/**
+ * CPU seconds spent so far by the sandbox, by PostgreSQL's processes, and by the whole machine
+ * (busy and available), from /proc: where the run's time goes outside the Ferry process, and
+ * whether the machine was saturated. Undefined where there is no /proc.
+ */
+type Cpu = { sandbox: number; postgres: number; busy: number; total: number };
+const TICK = 100; // USER_HZ, 100 on every Linux ABI Node supports
+async function cpuSnapshot(sandboxPid: number | undefined): Promise<Cpu | undefined> {
+  const ticks = async (pid: string) => {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    const close = stat.lastIndexOf(")");
+    if (close < 0) return { comm: "", seconds: 0 };
+    const f = stat
+      .slice(close + 2)
+      .split(" ")
+      .map(Number);
+    // utime, stime, cutime, cstime (fields 14 to 17 of stat): a backend that exits mid-run
+    // leaves its time in the postmaster's cutime, so the sum stays whole.
+    return { comm: stat.slice(stat.indexOf("(") + 1, close), seconds: (f[11]! + f[12]! + f[13]! + f[14]!) / TICK };
+  };
+  const machine = await readFile("/proc/stat", "utf8").catch(() => undefined);
+  if (!machine) return undefined;
+  const cpu = machine.split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0) / TICK;
+  const idle = ((cpu[3] ?? 0) + (cpu[4] ?? 0)) / TICK;
+  let postgres = 0;
+  for (const pid of (await readdir("/proc")).filter((d) => /^\d+$/.test(d))) {
+    const t = await ticks(pid);
+    if (t.comm === "postgres") postgres += t.seconds;
+  }
+  return { sandbox: sandboxPid ? (await ticks(String(sandboxPid))).seconds : 0, postgres, busy: total - idle, total };
+}
+
 const { url, drop } = await warehouseUrl();
 const work = await mkdtemp(path.join(tmpdir(), "ferry-bench-project-"));
 const sandbox = spawn(process.execPath, [path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"], {
@@ -130,7 +163,17 @@ schedule: daily
   log("floor: streaming the rows and hashing identifiers alone…");
   const floor = await child<Floor>([worker, "floor", url], env);
   log("full run…");
+  const cpuBefore = await cpuSnapshot(sandbox.pid);
   const full = await child<Run>([worker, "run", path.join(work, "activations")], env);
+  const cpuAfter = await cpuSnapshot(sandbox.pid);
+  const elsewhere =
+    cpuBefore && cpuAfter
+      ? {
+          sandbox_cpu_seconds: round(cpuAfter.sandbox - cpuBefore.sandbox),
+          postgres_cpu_seconds: kind === "postgres" ? round(cpuAfter.postgres - cpuBefore.postgres) : 0,
+          machine_busy_percent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total)),
+        }
+      : undefined;
   if (full.report.status !== "success" || full.report.counts.sent !== rows)
     throw new Error(`the full run did not send every row: ${JSON.stringify(full.report)}`);
   log("rerun, no new rows…");
@@ -153,6 +196,7 @@ schedule: daily
     ratio_to_floor: round(full.seconds / floorSeconds),
     peak_rss_mb: full.peakRssMb,
     cpu_seconds: round(full.cpuSeconds),
+    ...(elsewhere ?? {}),
     rerun_no_new_seconds: round(rerun0.seconds),
     rerun_1pct_seconds: round(rerun1.seconds),
     breakdown_per_million_rows: {
@@ -171,6 +215,12 @@ schedule: daily
     `| ratio to floor | ${result.ratio_to_floor} |`,
     `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB |`,
     `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
+    ...(elsewhere
+      ? [
+          `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
+          `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
+        ]
+      : []),
     `| rerun, no new rows | ${result.rerun_no_new_seconds} s |`,
     `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s |`,
     `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,

@@ -27,6 +27,12 @@ export interface Dialect {
   concat(parts: string[]): string;
   /** The unit-separator character, between key parts. */
   separator: string;
+  /**
+   * A clause that keeps a derived table from being merged into the query around it, so the
+   * expressions it computes run once a row; it must not make the table materialise (rows
+   * still stream). Empty where no such clause is known.
+   */
+  fence: string;
 }
 
 // Identifiers from configs are quoted by knex's own formatter (a qualified name such as
@@ -54,6 +60,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     sha256: (e) => `encode(sha256(convert_to(${e}, 'UTF8')), 'hex')`,
     concat: pipes,
     separator: "chr(31)",
+    // A subquery with OFFSET is never pulled up into its parent.
+    fence: "OFFSET 0",
   },
   redshift: {
     name: "redshift",
@@ -68,6 +76,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     sha256: (e) => `SHA2(${e}, 256)`,
     concat: pipes,
     separator: "CHR(31)",
+    fence: "",
   },
   mysql: {
     name: "mysql",
@@ -83,6 +92,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     // `||` is OR in MySQL; CONCAT is NULL when any part is, like `||` elsewhere.
     concat: (parts) => `CONCAT(${parts.join(", ")})`,
     separator: "CHAR(31)",
+    // Only LIMIT keeps a derived table apart in MySQL, and it makes the table materialise.
+    fence: "",
   },
   sqlite: {
     name: "sqlite",
@@ -98,6 +109,8 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     sha256: (e) => `ferry_sha256(${e})`,
     concat: pipes,
     separator: "char(31)",
+    // A subquery with LIMIT is not flattened; SQLite runs it as a co-routine, row by row.
+    fence: "LIMIT -1 OFFSET 0",
   },
   snowflake: {
     name: "snowflake",
@@ -112,6 +125,7 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     sha256: (e) => `SHA2(${e}, 256)`,
     concat: pipes,
     separator: "CHR(31)",
+    fence: "",
   },
 };
 

@@ -92,18 +92,26 @@ export function renderNewRowsSql(
   options: { fullRefresh?: boolean } = {},
 ): { sql: string; bindings: string[] } {
   const columns = selectedColumns(x);
-  const inner = `SELECT ${columns.map((c) => `s.${dialect.quote(c)}`).join(", ")}, ${pkExpression(dialect, "s", x.primaryKey)} AS ${PK_COLUMN}\n  FROM ${sourceSql(dialect, x.source)} s`;
-  const fingerprint = fingerprintExpression(dialect, "k", columns, x.mappingDigest);
+  const fence = dialect.fence ? ` ${dialect.fence}` : "";
+  // Each hash is computed once a row, in a derived table, and the fingerprint only for rows not
+  // yet acknowledged: the fences keep the planner from inlining the expressions into every
+  // condition that reads them (PostgreSQL computed the key hash three times a row without).
+  const keyed = [
+    `SELECT ${columns.map((c) => `s.${dialect.quote(c)}`).join(", ")}, ${pkExpression(dialect, "s", x.primaryKey)} AS ${PK_COLUMN}`,
+    `    FROM ${sourceSql(dialect, x.source)} s${fence}`,
+  ].join("\n");
+  const fingerprinted = (where: string) =>
+    [
+      `SELECT k.*, ${fingerprintExpression(dialect, "k", columns, x.mappingDigest)} AS ${FINGERPRINT_COLUMN}`,
+      `  FROM (\n    ${keyed}\n  ) k${where}`,
+    ].join("\n");
   const acked = qualifiedState(dialect, x.stateSchema, "acked");
   const rejected = qualifiedState(dialect, x.stateSchema, "rejected");
-  if (options.fullRefresh) {
-    return { sql: `SELECT k.*, ${fingerprint} AS ${FINGERPRINT_COLUMN}\nFROM (\n  ${inner}\n) k`, bindings: [] };
-  }
+  if (options.fullRefresh) return { sql: fingerprinted(""), bindings: [] };
   const sql = [
-    `SELECT k.*, ${fingerprint} AS ${FINGERPRINT_COLUMN}`,
-    `FROM (\n  ${inner}\n) k`,
-    `WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = k.${PK_COLUMN})`,
-    `  AND NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = k.${PK_COLUMN} AND r.fingerprint = ${fingerprint})`,
+    "SELECT f.*",
+    `FROM (\n  ${fingerprinted(`\n  WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = k.${PK_COLUMN})${fence}`)}\n) f`,
+    `WHERE NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = f.${PK_COLUMN} AND r.fingerprint = f.${FINGERPRINT_COLUMN})`,
   ].join("\n");
   return { sql, bindings: [x.activation, x.activation] };
 }
