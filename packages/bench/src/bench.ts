@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json]
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--heap] [--profile DIR]
 // Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
@@ -22,6 +22,8 @@ const { values } = parseArgs({
     out: { type: "string" },
     // Writes a V8 CPU profile of each measured process there (open in Chrome DevTools).
     profile: { type: "string" },
+    // Samples the heap after a full GC at every tenth of the full run (costs it a few GCs).
+    heap: { type: "boolean", default: false },
   },
 });
 const rows = Number(values.rows);
@@ -31,9 +33,9 @@ if (kind !== "postgres" && kind !== "sqlite") throw new Error("--warehouse takes
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** Runs a child and returns its single JSON line. */
-async function child<T>(args: string[], env: Record<string, string | undefined>): Promise<T> {
+async function child<T>(args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<T> {
   const profiling = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  const proc = spawn(process.execPath, [...profiling, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [...profiling, ...nodeFlags, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d));
   const code = await new Promise<number | null>((resolve) => proc.on("close", resolve));
@@ -73,6 +75,7 @@ type Floor = {
 };
 type Run = {
   seconds: number;
+  heapAfterGcMb?: number[];
   peakRssMb: number;
   cpuSeconds: number;
   report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
@@ -164,7 +167,9 @@ schedule: daily
   const floor = await child<Floor>([worker, "floor", url], env);
   log("full run…");
   const cpuBefore = await cpuSnapshot(sandbox.pid);
-  const full = await child<Run>([worker, "run", path.join(work, "activations")], env);
+  const full = values.heap
+    ? await child<Run>([worker, "run", path.join(work, "activations"), String(rows)], env, ["--expose-gc"])
+    : await child<Run>([worker, "run", path.join(work, "activations")], env);
   const cpuAfter = await cpuSnapshot(sandbox.pid);
   const elsewhere =
     cpuBefore && cpuAfter
@@ -195,6 +200,7 @@ schedule: daily
     floor_seconds: round(floorSeconds),
     ratio_to_floor: round(full.seconds / floorSeconds),
     peak_rss_mb: full.peakRssMb,
+    ...(full.heapAfterGcMb ? { heap_after_gc_mb: full.heapAfterGcMb } : {}),
     cpu_seconds: round(full.cpuSeconds),
     ...(elsewhere ?? {}),
     rerun_no_new_seconds: round(rerun0.seconds),
@@ -214,6 +220,11 @@ schedule: daily
     `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s |`,
     `| ratio to floor | ${result.ratio_to_floor} |`,
     `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB |`,
+    ...(full.heapAfterGcMb
+      ? [
+          `| heap in use after a full GC, at each tenth of the run | ${Math.min(...full.heapAfterGcMb)}–${Math.max(...full.heapAfterGcMb)} MB |`,
+        ]
+      : []),
     `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
     ...(elsewhere
       ? [

@@ -66,15 +66,35 @@ async function floor(url: string) {
   };
 }
 
-async function run(dir: string) {
+/**
+ * With --expose-gc and an expected row count: the heap in use after a full collection at every
+ * tenth of the run, which tells retained data (a leak grows it) from allocator high water.
+ */
+function heapSampler(rows: number | undefined) {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const heapMb: number[] = [];
+  let next = rows ? rows / 10 : Infinity;
+  return {
+    heapMb,
+    onEvent: (e: { type: string; read?: number }) => {
+      if (!gc || e.type !== "progress" || (e.read ?? 0) < next) return;
+      gc();
+      heapMb.push(Math.round(process.memoryUsage().heapUsed / 2 ** 20));
+      next += rows! / 10;
+    },
+  };
+}
+
+async function run(dir: string, rows: number | undefined) {
   const loaded = await loadActivations([dir]);
   if (loaded.issues.some((i) => i.severity === "error")) throw new Error(JSON.stringify(loaded.issues));
   const plans = loaded.activations.map((a) => compile(a, process.env));
+  const heap = heapSampler(rows);
   const start = process.hrtime.bigint();
-  const [report] = await runPlans(plans, { env: process.env });
-  return { seconds: seconds(start), report, ...usage() };
+  const [report] = await runPlans(plans, { env: process.env, onEvent: heap.onEvent });
+  return { seconds: seconds(start), report, ...usage(), ...(heap.heapMb.length ? { heapAfterGcMb: heap.heapMb } : {}) };
 }
 
-const [mode, arg] = process.argv.slice(2);
-const result = mode === "floor" ? await floor(arg!) : await run(arg!);
+const [mode, arg, rows] = process.argv.slice(2);
+const result = mode === "floor" ? await floor(arg!) : await run(arg!, rows ? Number(rows) : undefined);
 process.stdout.write(`${JSON.stringify(result)}\n`);
