@@ -116,9 +116,16 @@ async function cpuSnapshot(sandboxPid: number | undefined): Promise<Cpu | undefi
 
 const { url, drop } = await warehouseUrl();
 const work = await mkdtemp(path.join(tmpdir(), "ferry-bench-project-"));
-const sandbox = spawn(process.execPath, [path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"], {
-  stdio: ["ignore", "pipe", "inherit"],
-});
+const profiling = values.profile
+  ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`, "--cpu-prof-name=sandbox.cpuprofile"]
+  : [];
+const sandbox = spawn(
+  process.execPath,
+  [...profiling, path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"],
+  {
+    stdio: ["ignore", "pipe", "inherit"],
+  },
+);
 try {
   const now = Date.now();
   const warehouse = connect(url);
