@@ -9,7 +9,8 @@ import { runFerry } from "./testing.js";
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 // The demo's people: their addresses end at these domains, their phones are French mobiles.
 const EMAIL = /[^\s"'|]+@(gmail\.com|orange\.fr|free\.fr|outlook\.com|yahoo\.fr|laposte\.net)/i;
-const PHONE = /(\+33|0033)\s?\(?0?\)?\s?6|\b06 1\d \d\d/;
+// Not inside a run of digits or hex: "00336" occurs by chance in hashes and epoch times.
+const PHONE = /(?<![0-9a-f])(\+33|0033)\s?\(?0?\)?\s?6|\b06 1\d \d\d/;
 
 it("runs the demo end to end, twice, and nothing it prints or stores holds an email or a phone", async () => {
   const files: Record<string, string> = {};
