@@ -1,0 +1,47 @@
+import { compile, diffPlans } from "@ferry/engine";
+import { parseActivation, parseProject, type Project } from "@ferry/schema";
+import { activationYaml } from "@ferry/testkit";
+import { expect, it } from "vitest";
+import { renderPlanComment } from "./render.js";
+
+const project = parseProject("version: 1\n", "activations/ferry.yml");
+function plan(yaml: string, dbt?: { database: string; schema: string; name: string }) {
+  const parsed = parseActivation(yaml, "activations/pos.yml");
+  if (!parsed.ok || !project.ok) throw new Error("fixture must be valid");
+  const model = parsed.value.source.dbt_model;
+  return compile({
+    file: "activations/pos.yml",
+    activation: parsed.value,
+    project: { file: "activations/ferry.yml", project: project.value as Project },
+    ...(dbt && model
+      ? { dbt: { ...dbt, uniqueId: `model.shop.${model}`, model, materialized: "table", manifest: "target/manifest.json" } }
+      : {}),
+  });
+}
+
+it("shows a move from a table to a dbt model as a source change, naming the relation read", () => {
+  const before = plan(activationYaml({ table: "pos_orders" }));
+  const after = plan(activationYaml({ dbtModel: "pos_purchases" }), {
+    database: "analytics",
+    schema: "analytics_marts",
+    name: "fct_pos_purchases",
+  });
+  const diff = diffPlans([before], [after]);
+  expect(diff.changed[0]!.changes).toEqual([
+    { field: "source.table", before: "pos_orders", after: null },
+    { field: "source.dbt_model", before: null, after: "pos_purchases" },
+    { field: "source.relation", before: null, after: "analytics.analytics_marts.fct_pos_purchases" },
+  ]);
+  const comment = renderPlanComment(diff);
+  expect(comment).toContain("| source.dbt_model | — | `pos_purchases` |");
+  expect(comment).toContain("Source: dbt model `pos_purchases` (`analytics.analytics_marts.fct_pos_purchases`)");
+});
+
+it("sees a model that dbt now builds elsewhere as a change, though no activation file changed", () => {
+  const yaml = activationYaml({ dbtModel: "pos_purchases" });
+  const before = plan(yaml, { database: "analytics", schema: "analytics_marts", name: "fct_pos_purchases" });
+  const after = plan(yaml, { database: "analytics", schema: "marts", name: "fct_pos_purchases" });
+  expect(diffPlans([before], [after]).changed[0]!.changes).toEqual([
+    { field: "source.relation", before: "analytics.analytics_marts.fct_pos_purchases", after: "analytics.marts.fct_pos_purchases" },
+  ]);
+});
