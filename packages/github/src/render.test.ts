@@ -14,7 +14,16 @@ function plan(yaml: string, dbt?: { database: string; schema: string; name: stri
     activation: parsed.value,
     project: { file: "activations/ferry.yml", project: project.value as Project },
     ...(dbt && model
-      ? { dbt: { ...dbt, uniqueId: `model.shop.${model}`, model, materialized: "table", manifest: "target/manifest.json" } }
+      ? {
+          dbt: {
+            ...dbt,
+            uniqueId: `model.shop.${model}`,
+            model,
+            materialized: "table",
+            quoted: { database: true, schema: true, identifier: true },
+            manifest: "target/manifest.json",
+          },
+        }
       : {}),
   });
 }

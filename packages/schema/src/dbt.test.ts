@@ -21,7 +21,29 @@ describe("resolveDbtModel, on the dbt-shop manifest", () => {
         schema: "analytics_marts",
         name: "fct_pos_purchases",
         materialized: "table",
+        quoted: { database: true, schema: true, identifier: true },
       },
+    });
+  });
+
+  it("records which parts dbt leaves unquoted: the model's config, else the project's, else the adapter's default", () => {
+    const snowflake = structuredClone(manifest);
+    snowflake.metadata = { ...snowflake.metadata, adapter_type: "snowflake" };
+    delete snowflake.metadata["quoting"];
+    expect(resolveDbtModel(snowflake, "pos_purchases")).toMatchObject({
+      ok: true,
+      relation: { quoted: { database: false, schema: false, identifier: false } },
+    });
+    snowflake.metadata["quoting"] = { database: false, schema: false, identifier: true };
+    expect(resolveDbtModel(snowflake, "pos_purchases")).toMatchObject({
+      ok: true,
+      relation: { quoted: { database: false, schema: false, identifier: true } },
+    });
+    const node = snowflake.nodes["model.shop.pos_purchases"]!;
+    node["config"] = { ...(node["config"] as object), quoting: { identifier: false } };
+    expect(resolveDbtModel(snowflake, "pos_purchases")).toMatchObject({
+      ok: true,
+      relation: { quoted: { database: false, schema: false, identifier: false } },
     });
   });
 

@@ -9,6 +9,11 @@ export interface DbtRelation {
   /** The relation's name: the model's alias (its name unless configured otherwise). */
   name: string;
   materialized: string;
+  /**
+   * Which parts dbt quotes when it names the relation (its `quoting` config). An unquoted part
+   * is folded by the warehouse: Snowflake upper-cases it, PostgreSQL lower-cases it.
+   */
+  quoted: { database: boolean; schema: boolean; identifier: boolean };
 }
 
 export type DbtResolution =
@@ -30,10 +35,11 @@ type Node = {
   alias?: string | null;
   version?: string | number | null;
   latest_version?: string | number | null;
-  config?: { materialized?: string; enabled?: boolean };
+  config?: { materialized?: string; enabled?: boolean; quoting?: Quoting };
 };
+type Quoting = { database?: boolean | null; schema?: boolean | null; identifier?: boolean | null };
 type Manifest = {
-  metadata?: { project_name?: string; dbt_schema_version?: string };
+  metadata?: { project_name?: string; dbt_schema_version?: string; adapter_type?: string; quoting?: Quoting };
   nodes?: Record<string, Node>;
   disabled?: Record<string, Node[]>;
 };
@@ -79,6 +85,10 @@ export function resolveDbtModel(manifest: unknown, model: string): DbtResolution
       hint: "materialize it as a view or table, or use the model that selects from it",
     };
   }
+  // The model's own quoting config, else the project's as the manifest records it, else the
+  // adapter's default (dbt-snowflake quotes nothing; the others quote everything).
+  const fallback = m.metadata?.adapter_type !== "snowflake";
+  const quotedPart = (part: keyof Quoting) => node.config?.quoting?.[part] ?? m.metadata?.quoting?.[part] ?? fallback;
   return {
     ok: true,
     relation: {
@@ -88,6 +98,7 @@ export function resolveDbtModel(manifest: unknown, model: string): DbtResolution
       schema: node.schema ?? null,
       name: node.alias || model,
       materialized,
+      quoted: { database: quotedPart("database"), schema: quotedPart("schema"), identifier: quotedPart("identifier") },
     },
   };
 }

@@ -46,6 +46,20 @@ describe("renderNewRowsSql", () => {
     expect(sql).toContain(`FROM ${from} s`);
   });
 
+  it("case-folds the parts dbt leaves unquoted as the warehouse would, and still quotes them", () => {
+    const relation = {
+      database: "Analytics",
+      schema: "Marts",
+      name: "Fct_Pos",
+      quoted: { database: false, schema: false, identifier: true },
+    };
+    expect(renderNewRowsSql(DIALECTS.snowflake, { ...extraction, source: { relation } }).sql).toContain(
+      'FROM "ANALYTICS"."MARTS"."Fct_Pos" s',
+    );
+    expect(renderNewRowsSql(DIALECTS.postgres, { ...extraction, source: { relation } }).sql).toContain('FROM "marts"."Fct_Pos" s');
+    expect(renderNewRowsSql(DIALECTS.mysql, { ...extraction, source: { relation } }).sql).toContain("FROM `Marts`.`Fct_Pos` s");
+  });
+
   it("quotes every part of a dbt relation, whatever the manifest holds", () => {
     const relation = { database: "d", schema: 'm"; DROP TABLE x; --', name: "`*`" };
     expect(renderNewRowsSql(DIALECTS.postgres, { ...extraction, source: { relation } }).sql).toContain(

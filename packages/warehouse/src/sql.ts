@@ -22,6 +22,8 @@ export interface Relation {
   database: string | null;
   schema: string | null;
   name: string;
+  /** Parts dbt leaves unquoted (default: all quoted), which the warehouse case-folds. */
+  quoted?: { database: boolean; schema: boolean; identifier: boolean };
 }
 
 export type StateTable = "acked" | "rejected" | "runs" | "locks";
@@ -51,16 +53,34 @@ function sourceSql(dialect: Dialect, source: Extraction["source"]): string {
  * the others dbt's `database` is the connection's own, and SQLite's default schema is `main`.
  */
 function relationSql(dialect: Dialect, r: Relation): string {
-  const parts =
+  const q = r.quoted ?? { database: true, schema: true, identifier: true };
+  const parts: [string | null, boolean][] =
     dialect.name === "snowflake"
-      ? [r.database, r.schema, r.name]
+      ? [
+          [r.database, q.database],
+          [r.schema, q.schema],
+          [r.name, q.identifier],
+        ]
       : dialect.name === "sqlite" && (r.schema === "main" || !r.schema)
-        ? [r.name]
-        : [r.schema, r.name];
+        ? [[r.name, q.identifier]]
+        : [
+            [r.schema, q.schema],
+            [r.name, q.identifier],
+          ];
+  // An unquoted identifier is folded by the warehouse; quoting the folded form names the same
+  // relation and keeps whatever the manifest holds from being read as SQL.
+  const fold = (part: string, quoted: boolean) =>
+    quoted
+      ? part
+      : dialect.name === "snowflake"
+        ? part.toUpperCase()
+        : dialect.name === "postgres" || dialect.name === "redshift"
+          ? part.toLowerCase()
+          : part;
   const quoteOne = (part: string) => (dialect.client === "mysql2" ? `\`${part.replace(/`/g, "``")}\`` : `"${part.replace(/"/g, '""')}"`);
   return parts
-    .filter((p): p is string => !!p)
-    .map(quoteOne)
+    .filter((p): p is [string, boolean] => !!p[0])
+    .map(([part, quoted]) => quoteOne(fold(part, quoted)))
     .join(".");
 }
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { EventName, LoadedActivation, Mapping } from "@ferry/schema";
 import { scheduleToCron } from "@ferry/schema";
 import { PII_FIELDS, TIKTOK_FIELDS } from "@ferry/tiktok";
-import { dialectFor, renderNewRowsSql, type DialectName, type Extraction } from "@ferry/warehouse";
+import { dialectFor, renderNewRowsSql, type DialectName, type Extraction, type Relation } from "@ferry/warehouse";
 
 /** Everything a run needs, resolved and serialisable: what `ferry plan` shows and reviewers diff. */
 export interface SyncPlan {
@@ -33,7 +33,7 @@ export interface SyncPlan {
   source:
     | { kind: "query"; text: string }
     | { kind: "table"; text: string }
-    | { kind: "dbt_model"; text: string; uniqueId: string; relation: { database: string | null; schema: string | null; name: string } };
+    | { kind: "dbt_model"; text: string; uniqueId: string; relation: Relation };
   extraction: Extraction;
   /** The new-rows SQL, when the dialect is known. */
   sql: { text: string; bindings: string[] } | null;
@@ -94,8 +94,8 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
         `dbt model "${a.source.dbt_model}" needs the dbt manifest to run: run \`dbt parse\` first, or set dbt.manifest_path in ferry.yml (or DBT_MANIFEST_PATH)`,
       );
     }
-    const { database, schema, name, uniqueId } = loaded.dbt;
-    source = { kind: "dbt_model", text: a.source.dbt_model, uniqueId, relation: { database, schema, name } };
+    const { database, schema, name, uniqueId, quoted } = loaded.dbt;
+    source = { kind: "dbt_model", text: a.source.dbt_model, uniqueId, relation: { database, schema, name, quoted } };
   } else {
     source = a.source.query !== undefined ? { kind: "query", text: a.source.query } : { kind: "table", text: a.source.table! };
   }
