@@ -192,6 +192,33 @@ describe("the bundled action, run as GitHub runs it", () => {
     expect(sandbox.acceptedIds()).toHaveLength(180);
   });
 
+  it("runs what it can when a dbt model has no manifest in this job, then fails the step naming it", async () => {
+    await writeFile(
+      path.join(cwd, "activations/orders-dbt.yml"),
+      activationYaml({
+        name: "orders-dbt",
+        warehouse: "shop",
+        dbtModel: "pos_purchases",
+        schedule: "30 5 * * *",
+        eventSetId: "7100000000000000004",
+      }),
+    );
+    // Validating needs no manifest: a warning on the file.
+    const validate = await runAction({ command: "validate" }, { name: "pull_request", payload: {} });
+    expect(validate.code).toBe(0);
+    expect(validate.stdout).toContain("::warning title=ferry%3A no_dbt_manifest,file=activations/orders-dbt.yml");
+    // A schedule that does not select it runs as ever.
+    const scheduled = await runAction({ command: "run" }, { name: "schedule", payload: { schedule: "0 6 * * *" } });
+    expect(scheduled.code).toBe(0);
+    expect(scheduled.summary).toContain("| orders |");
+    // Running everything: the others run, then the step fails and says why.
+    const all = await runAction({ command: "run" }, { name: "workflow_dispatch", payload: {} });
+    expect(all.code).toBe(1);
+    expect(all.summary).toContain("| orders-hourly |");
+    expect(all.stdout).toContain("::error title=ferry%3A unresolved_dbt_model::orders-dbt: dbt model");
+    expect(all.stdout).toContain("::error::orders-dbt did not run: its dbt model needs dbt's manifest in this job");
+  });
+
   it("fails the step on a failed run and on invalid configuration", async () => {
     const revoked = await runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} });
     expect(revoked.code).toBe(0);
@@ -213,12 +240,14 @@ describe("the bundled action, run as GitHub runs it", () => {
 });
 
 describe("the bundled action on a pull request", () => {
-  it("keeps one comment with the plan of what changed since the base commit", async () => {
+  /** A repository with `base` committed, then changed by `change`; runs `plan` `times` times. */
+  async function planOnPullRequest(
+    base: Record<string, string>,
+    change: (cwd: string, git: (...args: string[]) => Promise<string>) => Promise<void>,
+    times = 1,
+  ) {
     const github = await startGitHubStandIn({ token: GH_TOKEN, existing: [{ title: "Change activations", body: "", pull_request: {} }] });
-    const cwd = await testdir({
-      "activations/orders.yml": activationYaml({ name: "orders", query: "select * from orders" }),
-      "activations/old.yml": activationYaml({ name: "old", eventSetId: "7100000000000000009" }),
-    });
+    const cwd = await testdir(base);
     const git = async (...args: string[]) => {
       const child = spawn("git", args, {
         cwd,
@@ -232,23 +261,11 @@ describe("the bundled action on a pull request", () => {
     await git("init", "-q");
     await git("add", ".");
     await git("commit", "-qm", "base");
-    const base = await git("rev-parse", "HEAD");
-    await writeFile(
-      path.join(cwd, "activations/orders.yml"),
-      activationYaml({
-        name: "orders",
-        query: "select * from orders",
-        mapping: { event_time: "purchased_at", email: "email", value: "amount", currency: "currency" },
-      }),
-    );
-    await writeFile(
-      path.join(cwd, "activations/new.yml"),
-      activationYaml({ name: "new", eventSetId: "7100000000000000008", event: "Purchase" }),
-    );
-    await git("rm", "-q", "activations/old.yml");
+    const sha = await git("rev-parse", "HEAD");
+    await change(cwd, git);
 
-    const event = path.join(tmpdir(), `ferry-pr-${process.pid}.json`);
-    await writeFile(event, JSON.stringify({ pull_request: { number: 1, base: { sha: base } } }));
+    const event = path.join(tmpdir(), `ferry-pr-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
+    await writeFile(event, JSON.stringify({ pull_request: { number: 1, base: { sha } } }));
     const env = {
       PATH: process.env["PATH"] ?? "",
       GITHUB_WORKSPACE: cwd,
@@ -256,30 +273,81 @@ describe("the bundled action on a pull request", () => {
       GITHUB_API_URL: github.url,
       GITHUB_EVENT_NAME: "pull_request",
       GITHUB_EVENT_PATH: event,
-      GITHUB_STEP_SUMMARY: path.join(tmpdir(), `ferry-pr-summary-${process.pid}.md`),
+      GITHUB_STEP_SUMMARY: `${event}.summary.md`,
       INPUT_COMMAND: "plan",
       INPUT_PATH: "activations",
       "INPUT_GITHUB-TOKEN": GH_TOKEN,
     };
     await writeFile(env.GITHUB_STEP_SUMMARY, "");
-    for (let i = 0; i < 2; i++) {
+    const codes: (number | null)[] = [];
+    for (let i = 0; i < times; i++) {
       const child = spawn(process.execPath, [BUNDLE], { cwd, env });
-      expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+      codes.push(await new Promise<number | null>((resolve) => child.on("close", resolve)));
     }
-    try {
-      const comments = github.issues[0]!.comments;
-      expect(comments).toHaveLength(1);
-      const body = comments[0]!.body;
-      expect(body).toContain("<!-- ferry:plan -->");
-      expect(body).toContain("### ➕ new (new)");
-      expect(body).toContain("### ➖ old (removed)");
-      expect(body).toContain("### ✏️ orders (changed)");
-      expect(body).toContain("| mapping.phone | `phone` | — |");
-      expect(body).toContain("| mapping.order_id | `order_id` | — |");
-      expect(body).toContain("rows rejected before will be tried again");
-    } finally {
-      await github.close();
-    }
+    const comments = github.issues[0]!.comments.map((c) => c.body);
+    await github.close();
+    return { codes, comments };
+  }
+
+  it("keeps one comment with the plan of what changed since the base commit", async () => {
+    const { codes, comments } = await planOnPullRequest(
+      {
+        "activations/orders.yml": activationYaml({ name: "orders", query: "select * from orders" }),
+        "activations/old.yml": activationYaml({ name: "old", eventSetId: "7100000000000000009" }),
+      },
+      async (cwd, git) => {
+        await writeFile(
+          path.join(cwd, "activations/orders.yml"),
+          activationYaml({
+            name: "orders",
+            query: "select * from orders",
+            mapping: { event_time: "purchased_at", email: "email", value: "amount", currency: "currency" },
+          }),
+        );
+        await writeFile(
+          path.join(cwd, "activations/new.yml"),
+          activationYaml({ name: "new", eventSetId: "7100000000000000008", event: "Purchase" }),
+        );
+        await git("rm", "-q", "activations/old.yml");
+      },
+      2,
+    );
+    expect(codes).toEqual([0, 0]);
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!;
+    expect(body).toContain("<!-- ferry:plan -->");
+    expect(body).toContain("### ➕ new (new)");
+    expect(body).toContain("### ➖ old (removed)");
+    expect(body).toContain("### ✏️ orders (changed)");
+    expect(body).toContain("| mapping.phone | `phone` | — |");
+    expect(body).toContain("| mapping.order_id | `order_id` | — |");
+    expect(body).toContain("rows rejected before will be tried again");
+  });
+
+  it("calls a broken file an error and a dbt model without manifest unplanned, never removed", async () => {
+    const { codes, comments } = await planOnPullRequest(
+      {
+        "activations/orders.yml": activationYaml({ name: "orders", query: "select * from orders" }),
+        "activations/leads.yml": activationYaml({ name: "leads", eventSetId: "7100000000000000007" }),
+        "activations/orders-dbt.yml": activationYaml({ name: "orders-dbt", dbtModel: "pos_purchases", eventSetId: "7100000000000000006" }),
+      },
+      async (cwd) => {
+        await writeFile(
+          path.join(cwd, "activations/leads.yml"),
+          activationYaml({ name: "leads", eventSetId: "7100000000000000007" }).replace("CompletePayment", "CompletPayment"),
+        );
+        await writeFile(
+          path.join(cwd, "activations/orders.yml"),
+          activationYaml({ name: "orders", query: "select * from orders", batchSize: 500 }),
+        );
+      },
+    );
+    expect(codes).toEqual([1]);
+    const body = comments[0]!;
+    expect(body).toMatch(/🛑 \*\*1 configuration error\*\*[^]*`activations\/leads\.yml:\d+`/);
+    expect(body).toContain("ℹ️ orders-dbt is not planned: its dbt model needs dbt's manifest in this job");
+    expect(body).toContain("### ✏️ orders (changed)");
+    expect(body).not.toContain("(removed)");
   });
 });
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
-import { compile, diffPlans, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
+import { compile, CompileError, diffPlans, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
 import { createOctokit, renderJobSummary, renderPlanComment, syncWarningIssue, upsertPlanComment } from "@ferry/github";
 import { loadActivations, scheduleToCron, type ConfigIssue, type LoadResult } from "@ferry/schema";
 import { basePlans } from "./base.js";
@@ -57,31 +57,65 @@ function maskSecrets(loaded: LoadResult, env: Env) {
   }
 }
 
-function select(plans: SyncPlan[], eventName: string | undefined, event: EventPayload, only: string): SyncPlan[] {
+/**
+ * What the action may run: each valid activation's plan, or, for an activation on a dbt model
+ * that no manifest resolved in this job, why it cannot run (it fails only if it is selected).
+ */
+type Candidate = { activation: string; cron: string; dbt: boolean } & ({ plan: SyncPlan } | { unresolved: string });
+
+function compileAll(loaded: LoadResult, env: Env): { candidates: Candidate[]; errors: ConfigIssue[] } {
+  const candidates: Candidate[] = [];
+  const errors: ConfigIssue[] = [];
+  for (const a of loaded.activations) {
+    const base = {
+      activation: a.activation.name,
+      cron: scheduleToCron(a.activation.schedule),
+      dbt: a.activation.source.dbt_model !== undefined,
+    };
+    try {
+      candidates.push({ ...base, plan: compile(a, env) });
+    } catch (error) {
+      if (!(error instanceof CompileError)) throw error;
+      if (error.code === "unresolved_dbt_model") candidates.push({ ...base, unresolved: error.message });
+      else errors.push({ file: error.file, line: 0, column: 0, path: "", code: error.code, message: error.message, severity: "error" });
+    }
+  }
+  return { candidates, errors };
+}
+
+function select(candidates: Candidate[], eventName: string | undefined, event: EventPayload, only: string): Candidate[] {
   const names = only
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean);
   if (names.length) {
-    const unknown = names.filter((n) => !plans.some((p) => p.activation === n));
+    const unknown = names.filter((n) => !candidates.some((c) => c.activation === n));
     if (unknown.length) throw new Error(`no activation named ${unknown.join(", ")}`);
-    return plans.filter((p) => names.includes(p.activation));
+    return candidates.filter((c) => names.includes(c.activation));
   }
   if (eventName === "schedule" && event.schedule) {
     const fired = scheduleToCron(event.schedule);
-    return plans.filter((p) => p.schedule.cron === fired);
+    return candidates.filter((c) => c.cron === fired);
   }
   // After a dbt job (workflow_run): the activations on dbt models, which that job just rebuilt.
   if (eventName === "workflow_run") {
     if (event.workflow_run?.conclusion && event.workflow_run.conclusion !== "success") return [];
-    return plans.filter((p) => p.source.kind === "dbt_model");
+    return candidates.filter((c) => c.dbt);
   }
-  return plans;
+  return candidates;
 }
 
-async function runMode(plans: SyncPlan[], env: Env, event: EventPayload) {
+async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
   const eventName = env["GITHUB_EVENT_NAME"];
-  const selected = select(plans, eventName, event, core.getInput("activations") || event.inputs?.["activations"] || "");
+  const chosen = select(candidates, eventName, event, core.getInput("activations") || event.inputs?.["activations"] || "");
+  const selected = chosen.flatMap((c) => ("plan" in c ? [c.plan] : []));
+  // Selected but not runnable here: said on the step, which fails once the others have run.
+  const unresolved = chosen.flatMap((c) => ("unresolved" in c ? [c] : []));
+  for (const c of unresolved) core.error(`${c.activation}: ${c.unresolved}`, { title: "ferry: unresolved_dbt_model" });
+  if (selected.length === 0 && unresolved.length) {
+    core.setFailed(unresolvedMessage(unresolved));
+    return;
+  }
   if (selected.length === 0) {
     core.notice(
       eventName === "workflow_run"
@@ -140,11 +174,19 @@ async function runMode(plans: SyncPlan[], env: Env, event: EventPayload) {
   await core.summary.addRaw(renderJobSummary(reports, issues)).write();
   outputs(reports);
   const failed = reports.filter((r) => r.status !== "success");
-  if (failed.length)
-    core.setFailed(
-      `${failed.length} activation run${failed.length === 1 ? "" : "s"} failed: ${failed.map((r) => `${r.activation} (${r.error?.message ?? r.status})`).join("; ")}`,
-    );
+  const problems = [
+    ...(failed.length
+      ? [
+          `${failed.length} activation run${failed.length === 1 ? "" : "s"} failed: ${failed.map((r) => `${r.activation} (${r.error?.message ?? r.status})`).join("; ")}`,
+        ]
+      : []),
+    ...(unresolved.length ? [unresolvedMessage(unresolved)] : []),
+  ];
+  if (problems.length) core.setFailed(problems.join("; "));
 }
+
+const unresolvedMessage = (unresolved: { activation: string }[]) =>
+  `${unresolved.map((c) => c.activation).join(", ")} did not run: ${unresolved.length === 1 ? "its dbt model needs" : "their dbt models need"} dbt's manifest in this job (run \`dbt parse\` before the Ferry step, or download the manifest and set DBT_MANIFEST_PATH)`;
 
 function outputs(reports: RunReport[]) {
   const sum = (f: (r: RunReport) => number) => String(reports.reduce((n, r) => n + f(r), 0));
@@ -170,10 +212,26 @@ function outputs(reports: RunReport[]) {
 
 const dbtRelations = (loaded: LoadResult) => new Map(loaded.activations.flatMap((a) => (a.dbt ? [[a.dbt.model, a.dbt] as const] : [])));
 
-async function planMode(plans: SyncPlan[], loaded: LoadResult, env: Env, event: EventPayload, dir: string, cwd: string) {
-  const errors = loaded.issues.filter((i) => i.severity === "error");
-  const base = event.pull_request ? await basePlans(event.pull_request.base.sha, dir, cwd, env, dbtRelations(loaded)) : [];
-  const body = renderPlanComment(diffPlans(base, plans), errors);
+async function planMode(
+  candidates: Candidate[],
+  errors: ConfigIssue[],
+  env: Env,
+  event: EventPayload,
+  dir: string,
+  cwd: string,
+  loaded: LoadResult,
+) {
+  const plans = candidates.flatMap((c) => ("plan" in c ? [c.plan] : []));
+  // A file that is broken now, or a dbt model this job cannot resolve, is not "removed".
+  const broken = new Set(errors.map((e) => e.file));
+  const unplanned = new Set(candidates.flatMap((c) => ("unresolved" in c ? [c.activation] : [])));
+  const base = (event.pull_request ? await basePlans(event.pull_request.base.sha, dir, cwd, env, dbtRelations(loaded)) : []).filter(
+    (p) => !broken.has(p.file) && !unplanned.has(p.activation),
+  );
+  const notes = [...unplanned].map(
+    (name) => `${name} is not planned: its dbt model needs dbt's manifest in this job (run \`dbt parse\` before the Ferry step).`,
+  );
+  const body = renderPlanComment(diffPlans(base, plans), errors, notes);
   await core.summary.addRaw(body).write();
   const token = core.getInput("github-token");
   const [owner, repo] = (env["GITHUB_REPOSITORY"] ?? "").split("/");
@@ -194,18 +252,20 @@ export async function run(env: Env = process.env): Promise<void> {
     const loaded = await loadActivations([dir], { cwd, env });
     annotate(loaded.issues);
     maskSecrets(loaded, env);
-    const errors = loaded.issues.filter((i) => i.severity === "error");
-    const plans = errors.length ? [] : loaded.activations.map((a) => compile(a, env));
-    if (command === "plan") await planMode(plans, loaded, env, event, dir, cwd);
+    const compiled = compileAll(loaded, env);
+    annotate(compiled.errors);
+    const errors = [...loaded.issues.filter((i) => i.severity === "error"), ...compiled.errors];
+    if (command === "plan") await planMode(compiled.candidates, errors, env, event, dir, cwd, loaded);
     if (errors.length) {
       core.setFailed(`${errors.length} configuration error${errors.length === 1 ? "" : "s"} in ${dir}: nothing was run`);
       return;
     }
     if (command === "validate") {
-      core.info(`${plans.length} activation${plans.length === 1 ? "" : "s"} valid: ${plans.map((p) => p.activation).join(", ")}`);
+      const names = compiled.candidates.map((c) => c.activation);
+      core.info(`${names.length} activation${names.length === 1 ? "" : "s"} valid: ${names.join(", ")}`);
       return;
     }
-    if (command === "run") await runMode(plans, env, event);
+    if (command === "run") await runMode(compiled.candidates, env, event);
   } catch (error) {
     // The typescript-action template's silent green: every failure must fail the step.
     core.setFailed(error instanceof Error ? error.message : String(error));

@@ -132,13 +132,18 @@ const sqlBlock = (plan: SyncPlan) =>
       : `<details><summary>Source ${plan.source.kind}</summary>\n\n\`\`\`sql\n${plan.source.text.trim()}\n\`\`\`\n</details>`;
 
 /** The pull-request comment: what the change does to each activation. */
-export function renderPlanComment(diff: PlanDiff, issues: { file: string; line: number; message: string }[] = []): string {
+export function renderPlanComment(
+  diff: PlanDiff,
+  issues: { file: string; line: number; message: string }[] = [],
+  notes: string[] = [],
+): string {
   const parts = [PLAN_MARKER, "## Ferry plan", ""];
   if (issues.length) {
     parts.push(`🛑 **${issues.length} configuration error${issues.length === 1 ? "" : "s"}** (nothing would run):`, "");
-    for (const i of issues) parts.push(`- \`${i.file}:${i.line}\` ${cell(i.message)}`);
+    for (const i of issues) parts.push(`- \`${i.file}${i.line ? `:${i.line}` : ""}\` ${cell(i.message)}`);
     parts.push("");
   }
+  for (const note of notes) parts.push(`ℹ️ ${cell(note)}`, "");
   if (!diff.added.length && !diff.removed.length && !diff.changed.length) parts.push("No activation changes behaviour.", "");
   for (const plan of diff.added) parts.push(`### ➕ ${plan.activation} (new)`, "", planFacts(plan), "", sqlBlock(plan), "");
   for (const plan of diff.removed)
