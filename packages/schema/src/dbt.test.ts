@@ -64,8 +64,21 @@ describe("resolveDbtModel, on the dbt-shop manifest", () => {
       code: "unknown_dbt_model",
       hint: 'did you mean "pos_purchases"?',
     });
-    const orders = resolveDbtModel(manifest, "orders");
-    expect(orders).toMatchObject({ ok: false, code: "unknown_dbt_model" });
+    // Several near names, nearest first; a source (pos.orders) is never offered.
+    expect(resolveDbtModel(manifest, "purchases")).toMatchObject({ hint: 'did you mean "pos_purchases"?' });
+    expect(resolveDbtModel(manifest, "pos_orders")).toMatchObject({ hint: 'did you mean "stg_pos_orders"?' });
+    expect(resolveDbtModel(manifest, "pos")).toMatchObject({ hint: 'did you mean "pos_purchases" or "stg_pos_orders"?' });
+    expect(resolveDbtModel(manifest, "customers")).not.toHaveProperty("hint");
+    // Ephemeral models have no relation: never offered.
+    expect(resolveDbtModel(manifest, "order_items")).not.toHaveProperty("hint");
+  });
+
+  it("says so when the name given is the model's relation rather than the model", () => {
+    expect(resolveDbtModel(manifest, "fct_pos_purchases")).toMatchObject({
+      ok: false,
+      code: "unknown_dbt_model",
+      hint: '"fct_pos_purchases" is the relation dbt builds for model "pos_purchases": name the model',
+    });
   });
 
   it("refuses a disabled model, saying why", () => {

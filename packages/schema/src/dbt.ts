@@ -1,4 +1,4 @@
-import { closest } from "./suggest.js";
+import { nearest } from "./suggest.js";
 
 /** Where a dbt model lives in the warehouse, as the manifest records it. */
 export interface DbtRelation {
@@ -68,12 +68,28 @@ export function resolveDbtModel(manifest: unknown, model: string): DbtResolution
         message: `dbt model "${model}" is disabled (enabled: false), so it has no relation to read`,
         hint: "enable it in dbt, or point the activation at another model",
       };
-    const suggestion = closest(model, [...new Set(models.map((n) => n.name!).filter(Boolean))]);
+    // A common slip: naming the relation (the alias) rather than the model.
+    const aliased = models.find((n) => n.alias && n.alias !== n.name && n.alias.toLowerCase() === model.toLowerCase());
+    const suggestions = aliased
+      ? [aliased.name!]
+      : nearest(model, [
+          ...new Set(
+            models
+              .filter((n) => n.config?.materialized !== "ephemeral")
+              .map((n) => n.name!)
+              .filter(Boolean),
+          ),
+        ]);
+    const quoted = suggestions.map((n) => `"${n}"`);
     return {
       ok: false,
       code: "unknown_dbt_model",
       message: `no dbt model named "${model}" in the manifest`,
-      ...(suggestion ? { hint: `did you mean "${suggestion}"?` } : {}),
+      ...(aliased
+        ? { hint: `"${model}" is the relation dbt builds for model "${aliased.name}": name the model` }
+        : quoted.length
+          ? { hint: `did you mean ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(", ")} or ${quoted.at(-1)}`}?` }
+          : {}),
     };
   }
   const materialized = node.config?.materialized ?? "view";

@@ -28,3 +28,15 @@ export function closest(input: string, candidates: readonly string[]): string | 
   const reach = Math.max(2, Math.ceil(Math.max(input.length, 1) / 3));
   return bestDistance <= reach ? best : undefined;
 }
+
+/** Up to `n` candidates within a typo's reach, or containing the input, nearest first. */
+export function nearest(input: string, candidates: readonly string[], n = 3): string[] {
+  const reach = Math.max(2, Math.ceil(Math.max(input.length, 1) / 3));
+  const needle = input.toLowerCase();
+  return candidates
+    .map((candidate) => ({ candidate, d: distance(input, candidate) }))
+    .filter(({ candidate, d }) => d <= reach || (needle.length >= 3 && candidate.toLowerCase().includes(needle)))
+    .sort((a, b) => a.d - b.d || a.candidate.localeCompare(b.candidate))
+    .slice(0, n)
+    .map(({ candidate }) => candidate);
+}
