@@ -33,9 +33,12 @@ if (kind !== "postgres" && kind !== "sqlite") throw new Error("--warehouse takes
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** Runs a child and returns its single JSON line. */
+/** With --profile: node flags that write a V8 CPU profile of the process there. */
+const profiling = (name?: string) =>
+  values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`, ...(name ? [`--cpu-prof-name=${name}`] : [])] : [];
+
 async function child<T>(args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<T> {
-  const profiling = values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`] : [];
-  const proc = spawn(process.execPath, [...profiling, ...nodeFlags, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [...profiling(), ...nodeFlags, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d));
   const code = await new Promise<number | null>((resolve) => proc.on("close", resolve));
@@ -116,12 +119,9 @@ async function cpuSnapshot(sandboxPid: number | undefined): Promise<Cpu | undefi
 
 const { url, drop } = await warehouseUrl();
 const work = await mkdtemp(path.join(tmpdir(), "ferry-bench-project-"));
-const profiling = values.profile
-  ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`, "--cpu-prof-name=sandbox.cpuprofile"]
-  : [];
 const sandbox = spawn(
   process.execPath,
-  [...profiling, path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"],
+  [...profiling("sandbox.cpuprofile"), path.join(root, "packages/tiktok-sandbox/dist/main.js"), "--port", "0", "--no-keep-events"],
   {
     stdio: ["ignore", "pipe", "inherit"],
   },

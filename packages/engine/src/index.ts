@@ -8,4 +8,4 @@ export { diffPlans, type FieldChange, type PlanDiff } from "./compile/diff.js";
 export { REJECT_REASONS, type RejectReason } from "@ferry/tiktok";
 export { Connections, MissingEnvironmentError } from "./run/connections.js";
 export { runPlans, type RunPlansOptions } from "./run/run-plans.js";
-export type { Warehouse } from "@ferry/warehouse";
+export { relationName, type Warehouse } from "@ferry/warehouse";

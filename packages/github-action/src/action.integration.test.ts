@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -8,7 +8,6 @@ import {
   activationYaml,
   createOrders,
   createTempWarehouse,
-  DBT_SHOP,
   insertOrders,
   rawEmailOf,
   rawPhoneOf,
@@ -16,6 +15,7 @@ import {
   testdir,
   type GitHubStandIn,
   type TempWarehouse,
+  writeDbtShopManifest,
 } from "@ferry/testkit";
 import { connect, type Warehouse } from "@ferry/warehouse";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -165,10 +165,7 @@ describe("the bundled action, run as GitHub runs it", () => {
   it("after a dbt workflow succeeds (workflow_run), runs the activations on dbt models, and nothing after a failure", async () => {
     // dbt built pos_purchases as the relation fct_pos_purchases in SQLite's main schema.
     await warehouse.execute("CREATE VIEW fct_pos_purchases AS SELECT * FROM orders");
-    const manifest = JSON.parse(await readFile(DBT_SHOP.manifest, "utf8")) as { nodes: Record<string, Record<string, unknown>> };
-    Object.assign(manifest.nodes["model.shop.pos_purchases"]!, { database: "main", schema: "main" });
-    await mkdir(path.join(cwd, "target"));
-    await writeFile(path.join(cwd, "target/manifest.json"), JSON.stringify(manifest));
+    await writeDbtShopManifest(cwd, { database: "main", schema: "main" });
     await writeFile(
       path.join(cwd, "activations/orders-dbt.yml"),
       activationYaml({ name: "orders-dbt", warehouse: "shop", dbtModel: "pos_purchases", eventSetId: "7100000000000000004" }),

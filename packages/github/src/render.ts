@@ -1,4 +1,4 @@
-import { REJECT_REASONS, type PlanDiff, type RejectReason, type RunReport, type SyncPlan, type Warning } from "@ferry/engine";
+import { REJECT_REASONS, relationName, type PlanDiff, type RejectReason, type RunReport, type SyncPlan, type Warning } from "@ferry/engine";
 
 // Everything rendered here comes from run reports and plans, which hold counts, codes, hashes
 // and primary keys that are not personal data; no row value or secret can reach an issue.
@@ -128,7 +128,7 @@ const sqlBlock = (plan: SyncPlan) =>
   plan.sql
     ? `<details><summary>Compiled SQL (${plan.warehouse.dialect})</summary>\n\n\`\`\`sql\n${plan.sql.text}\n\`\`\`\n</details>`
     : plan.source.kind === "dbt_model"
-      ? `Source: dbt model \`${plan.source.text}\` (\`${[plan.source.relation.database, plan.source.relation.schema, plan.source.relation.name].filter(Boolean).join(".")}\`)`
+      ? `Source: dbt model \`${plan.source.text}\` (\`${relationName(plan.source.relation)}\`)`
       : `<details><summary>Source ${plan.source.kind}</summary>\n\n\`\`\`sql\n${plan.source.text.trim()}\n\`\`\`\n</details>`;
 
 /** The pull-request comment: what the change does to each activation. */

@@ -14,7 +14,10 @@ export function distance(a: string, b: string): number {
   return prev[t.length]!;
 }
 
-/** The closest candidate within a typo's reach (a third of the word), or undefined. */
+/** How far a typo reaches: a third of the word, at least two edits. */
+const reachOf = (input: string) => Math.max(2, Math.ceil(Math.max(input.length, 1) / 3));
+
+/** The closest candidate within a typo's reach, or undefined. */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -25,13 +28,12 @@ export function closest(input: string, candidates: readonly string[]): string | 
       bestDistance = d;
     }
   }
-  const reach = Math.max(2, Math.ceil(Math.max(input.length, 1) / 3));
-  return bestDistance <= reach ? best : undefined;
+  return bestDistance <= reachOf(input) ? best : undefined;
 }
 
 /** Up to `n` candidates within a typo's reach, or containing the input, nearest first. */
 export function nearest(input: string, candidates: readonly string[], n = 3): string[] {
-  const reach = Math.max(2, Math.ceil(Math.max(input.length, 1) / 3));
+  const reach = reachOf(input);
   const needle = input.toLowerCase();
   return candidates
     .map((candidate) => ({ candidate, d: distance(input, candidate) }))

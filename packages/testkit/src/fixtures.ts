@@ -1,3 +1,5 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 /** A valid activation file, with overrides by YAML line replacement kept out: build it whole. */
 export function activationYaml(
   options: {
@@ -61,3 +63,15 @@ export const DBT_SHOP = {
   dir: new URL("../fixtures/dbt-shop/", import.meta.url).pathname,
   manifest: new URL("../fixtures/dbt-shop/target/manifest.json", import.meta.url).pathname,
 };
+
+/**
+ * Writes the dbt-shop manifest to `<dir>/target/manifest.json` (where Ferry looks by default),
+ * with the `pos_purchases` model built at `at`: the manifest dbt would compile for the test's
+ * warehouse.
+ */
+export async function writeDbtShopManifest(dir: string, at: { database: string; schema: string }): Promise<void> {
+  const manifest = JSON.parse(await readFile(DBT_SHOP.manifest, "utf8")) as { nodes: Record<string, Record<string, unknown>> };
+  Object.assign(manifest.nodes["model.shop.pos_purchases"]!, at);
+  await mkdir(path.join(dir, "target"), { recursive: true });
+  await writeFile(path.join(dir, "target/manifest.json"), JSON.stringify(manifest));
+}

@@ -1,4 +1,4 @@
-export { activationYaml, DBT_SHOP } from "./fixtures.js";
+export { activationYaml, DBT_SHOP, writeDbtShopManifest } from "./fixtures.js";
 export {
   categoryOf,
   createOrders,

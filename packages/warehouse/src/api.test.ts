@@ -10,6 +10,7 @@ it("exports a small, reviewed public surface", async () => {
       "connect",
       "dialectFor",
       "redact",
+      "relationName",
       "renderNewRowsSql",
       "selectedColumns",
     ]

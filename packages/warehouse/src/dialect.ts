@@ -21,7 +21,14 @@ export interface Dialect {
   onConflict: boolean;
   /** Whether this build can connect to it (else compile-level only). */
   connectable: boolean;
+  /** A name as written in a config: dots qualify it (schema.table), each part quoted. */
   quote(identifier: string): string;
+  /** One identifier whatever it holds (dots included), quoted: a part dbt recorded. */
+  quotePart(identifier: string): string;
+  /** How the warehouse folds an unquoted identifier (Snowflake upper-cases, PostgreSQL lower-cases). */
+  fold(identifier: string): string;
+  /** A relation may name another database (database.schema.table). */
+  crossDatabase: boolean;
   text(expression: string): string;
   sha256(textExpression: string): string;
   concat(parts: string[]): string;
@@ -45,6 +52,11 @@ const quoteWith = (client: "pg" | "mysql2") => (id: string) => {
 };
 
 const pipes = (parts: string[]) => parts.join(" || ");
+const doubleQuoted = (id: string) => `"${id.replace(/"/g, '""')}"`;
+const backQuoted = (id: string) => `\`${id.replace(/`/g, "``")}\``;
+const asIs = (id: string) => id;
+const lower = (id: string) => id.toLowerCase();
+const upper = (id: string) => id.toUpperCase();
 
 export const DIALECTS: Record<DialectName, Dialect> = {
   postgres: {
@@ -56,6 +68,9 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     onConflict: true,
     connectable: true,
     quote: quoteWith("pg"),
+    quotePart: doubleQuoted,
+    fold: lower,
+    crossDatabase: false,
     text: (e) => `CAST(${e} AS TEXT)`,
     sha256: (e) => `encode(sha256(convert_to(${e}, 'UTF8')), 'hex')`,
     concat: pipes,
@@ -72,6 +87,9 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     onConflict: false,
     connectable: false,
     quote: quoteWith("pg"),
+    quotePart: doubleQuoted,
+    fold: lower,
+    crossDatabase: false,
     text: (e) => `CAST(${e} AS VARCHAR)`,
     sha256: (e) => `SHA2(${e}, 256)`,
     concat: pipes,
@@ -87,6 +105,10 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     onConflict: true,
     connectable: true,
     quote: quoteWith("mysql2"),
+    quotePart: backQuoted,
+    // Table-name case follows the server's lower_case_table_names, quoted or not.
+    fold: asIs,
+    crossDatabase: false,
     text: (e) => `CAST(${e} AS CHAR)`,
     sha256: (e) => `SHA2(${e}, 256)`,
     // `||` is OR in MySQL; CONCAT is NULL when any part is, like `||` elsewhere.
@@ -104,6 +126,9 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     onConflict: true,
     connectable: true,
     quote: quoteWith("pg"),
+    quotePart: doubleQuoted,
+    fold: asIs,
+    crossDatabase: false,
     text: (e) => `CAST(${e} AS TEXT)`,
     // Registered on every connection by connect(): SQLite has no SHA-256 of its own.
     sha256: (e) => `ferry_sha256(${e})`,
@@ -121,6 +146,9 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     onConflict: false,
     connectable: false,
     quote: quoteWith("pg"),
+    quotePart: doubleQuoted,
+    fold: upper,
+    crossDatabase: true,
     text: (e) => `TO_VARCHAR(${e})`,
     sha256: (e) => `SHA2(${e}, 256)`,
     concat: pipes,

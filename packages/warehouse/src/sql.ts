@@ -51,38 +51,25 @@ function sourceSql(dialect: Dialect, source: Extraction["source"]): string {
 /**
  * A relation's name as the warehouse resolves it. Only Snowflake reads across databases; on
  * the others dbt's `database` is the connection's own, and SQLite's default schema is `main`.
+ * An unquoted part is folded as the warehouse would fold it, then quoted: the same relation,
+ * and nothing the manifest holds is ever read as SQL.
  */
 function relationSql(dialect: Dialect, r: Relation): string {
   const q = r.quoted ?? { database: true, schema: true, identifier: true };
-  const parts: [string | null, boolean][] =
-    dialect.name === "snowflake"
-      ? [
-          [r.database, q.database],
-          [r.schema, q.schema],
-          [r.name, q.identifier],
-        ]
-      : dialect.name === "sqlite" && (r.schema === "main" || !r.schema)
-        ? [[r.name, q.identifier]]
-        : [
-            [r.schema, q.schema],
-            [r.name, q.identifier],
-          ];
-  // An unquoted identifier is folded by the warehouse; quoting the folded form names the same
-  // relation and keeps whatever the manifest holds from being read as SQL.
-  const fold = (part: string, quoted: boolean) =>
-    quoted
-      ? part
-      : dialect.name === "snowflake"
-        ? part.toUpperCase()
-        : dialect.name === "postgres" || dialect.name === "redshift"
-          ? part.toLowerCase()
-          : part;
-  const quoteOne = (part: string) => (dialect.client === "mysql2" ? `\`${part.replace(/`/g, "``")}\`` : `"${part.replace(/"/g, '""')}"`);
+  const defaultSchema = !dialect.schemas && (!r.schema || r.schema === "main");
+  const parts: [string | null, boolean][] = [
+    ...(dialect.crossDatabase ? [[r.database, q.database] as [string | null, boolean]] : []),
+    ...(defaultSchema ? [] : [[r.schema, q.schema] as [string | null, boolean]]),
+    [r.name, q.identifier],
+  ];
   return parts
     .filter((p): p is [string, boolean] => !!p[0])
-    .map(([part, quoted]) => quoteOne(fold(part, quoted)))
+    .map(([part, quoted]) => dialect.quotePart(quoted ? part : dialect.fold(part)))
     .join(".");
 }
+
+/** A relation's name for people (plans, PR comments): its parts, dotted. */
+export const relationName = (r: Relation): string => [r.database, r.schema, r.name].filter(Boolean).join(".");
 
 export const selectedColumns = (x: Pick<Extraction, "columns" | "primaryKey">): string[] => [...new Set([...x.columns, ...x.primaryKey])];
 

@@ -1,4 +1,4 @@
-import { Connections, preview, type PlanPreview, type SyncPlan } from "@ferry/engine";
+import { Connections, preview, relationName, type PlanPreview, type SyncPlan } from "@ferry/engine";
 import { formatOf, parse } from "../args.js";
 import { CommandError, loadPlans, number } from "../context.js";
 import { color, EXIT, type Io } from "../io.js";
@@ -31,7 +31,7 @@ function describeSource(plan: SyncPlan): string {
   const s = plan.source;
   if (s.kind === "table") return `table ${s.text}`;
   if (s.kind === "query") return "query";
-  return `dbt model ${s.text} → ${[s.relation.database, s.relation.schema, s.relation.name].filter(Boolean).join(".")}`;
+  return `dbt model ${s.text} → ${relationName(s.relation)}`;
 }
 
 function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, io: Io): string {

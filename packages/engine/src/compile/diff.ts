@@ -1,3 +1,4 @@
+import { relationName } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile.js";
 
 export interface FieldChange {
@@ -25,13 +26,7 @@ function facts(plan: SyncPlan): Record<string, string> {
     "destination.max_event_age_days": String(plan.destination.maxEventAgeDays),
     "source.warehouse": plan.warehouse.name,
     [`source.${plan.source.kind}`]: plan.source.text.trim(),
-    ...(plan.source.kind === "dbt_model"
-      ? {
-          "source.relation": [plan.source.relation.database, plan.source.relation.schema, plan.source.relation.name]
-            .filter(Boolean)
-            .join("."),
-        }
-      : {}),
+    ...(plan.source.kind === "dbt_model" ? { "source.relation": relationName(plan.source.relation) } : {}),
     "source.primary_key": plan.extraction.primaryKey.join(", "),
     schedule: plan.schedule.expression,
     "warnings.enabled": String(plan.warnings.enabled),

@@ -1,16 +1,14 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { loadActivations } from "@ferry/schema";
 import {
   activationYaml,
   ALL_WAREHOUSES,
   createOrders,
   createTempWarehouse,
-  DBT_SHOP,
   describeWarehouses,
   expectedSent,
   insertOrders,
   testdir,
+  writeDbtShopManifest,
   type TempWarehouse,
   type WarehouseKind,
 } from "@ferry/testkit";
@@ -54,14 +52,11 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     await warehouse.execute(`CREATE VIEW ${view} AS SELECT * FROM ${from}`);
 
     // The dbt-shop manifest, as dbt would have compiled it against this warehouse.
-    const manifest = JSON.parse(await readFile(DBT_SHOP.manifest, "utf8")) as { nodes: Record<string, Record<string, unknown>> };
-    Object.assign(manifest.nodes["model.shop.pos_purchases"]!, { database, schema });
     const cwd = await testdir({
       "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
       "activations/pos.yml": activationYaml({ dbtModel: "pos_purchases", warehouse: "main", batchSize: 100 }),
     });
-    await mkdir(path.join(cwd, "target"));
-    await writeFile(path.join(cwd, "target/manifest.json"), JSON.stringify(manifest));
+    await writeDbtShopManifest(cwd, { database, schema });
 
     const loaded = await loadActivations(["activations"], { cwd });
     expect(loaded.issues).toEqual([]);
