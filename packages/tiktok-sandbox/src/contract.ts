@@ -75,7 +75,7 @@ function checkIdentifier(where: string, value: unknown): Refusal | undefined {
   return undefined;
 }
 
-function checkEvent(e: unknown, i: number, rules: Rules): Refusal | undefined {
+function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal | undefined {
   const at = `data[${i}]`;
   if (!isObject(e)) return new Refusal(40002, `${at} must be an object`);
   for (const key of Object.keys(e)) if (!EVENT_KEYS.has(key)) return new Refusal(40002, `${at}.${key} is not a known field`);
@@ -85,7 +85,6 @@ function checkEvent(e: unknown, i: number, rules: Rules): Refusal | undefined {
   if (typeof time !== "number" || !Number.isInteger(time))
     return new Refusal(40002, `${at}.event_time must be an integer number of seconds`);
   if (time > 1e11) return new Refusal(40002, `${at}.event_time must be in seconds, not milliseconds`);
-  const now = rules.now();
   if (time > now + rules.futureSkewSeconds) return new Refusal(40002, `${at}.event_time is in the future`);
   if (rules.windowDays !== null && time < now - rules.windowDays * 86_400) {
     return new Refusal(40002, `${at}.event_time is older than the ${rules.windowDays}-day attribution window`);
@@ -147,8 +146,9 @@ export function checkTrackBody(body: unknown, rules: Rules): Refusal | TrackBody
   const data = body["data"];
   if (!Array.isArray(data) || data.length === 0) return new Refusal(40002, "data must be a non-empty array");
   if (data.length > MAX_EVENTS) return new Refusal(40061, `data holds ${data.length} events; at most ${MAX_EVENTS} per request`);
+  const now = rules.now();
   for (const [i, event] of data.entries()) {
-    const refusal = checkEvent(event, i, rules);
+    const refusal = checkEvent(event, i, rules, now);
     if (refusal) return refusal;
   }
   return body as unknown as TrackBody;

@@ -40,7 +40,7 @@ export interface SandboxOptions {
   now?: () => number;
   /** Refuse events older than this many days (default 28; null accepts them). */
   windowDays?: number | null;
-  /** Keep accepted events in memory (default true); the benchmark keeps only their ids. */
+  /** Keep accepted events and request bodies in memory (default true); the benchmark keeps only event ids. */
   keepEvents?: boolean;
   /** Seed of the fault dice, for reproducible runs. */
   seed?: number;
@@ -127,13 +127,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.end(JSON.stringify({ code, message, request_id: requestId, data }));
   };
 
-  async function track(req: IncomingMessage, res: ServerResponse, raw: string, record: RecordedRequest) {
-    let body: unknown;
-    try {
-      body = JSON.parse(raw);
-    } catch {
-      return answer(res, 40002, "the body is not valid JSON");
-    }
+  async function track(req: IncomingMessage, res: ServerResponse, body: unknown, record: RecordedRequest) {
+    if (body === undefined) return answer(res, 40002, "the body is not valid JSON");
     const f = faults;
     if (f.hangRate && random() < f.hangRate) return; // never answers; the client's timeout must fire
     if (f.dropRate && !f.dropAfterAccept && random() < f.dropRate) return void req.socket.destroy();
@@ -220,7 +215,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     stats.requests++;
-    const record: RecordedRequest = { method: req.method ?? "", path: url.pathname + url.search, body: raw, code: undefined, events: 0 };
+    // Without kept events the bodies are not kept either: a benchmark's million events would
+    // otherwise stay in memory as text.
+    const record: RecordedRequest = {
+      method: req.method ?? "",
+      path: url.pathname + url.search,
+      body: keepEvents ? raw : "",
+      code: undefined,
+      events: 0,
+    };
     recorded.push(record);
     const count = (code: number) => (stats.byCode[code] = (stats.byCode[code] ?? 0) + 1);
     res.on("finish", () => {
@@ -240,12 +243,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
 
     if (url.pathname === "/open_api/v1.3/event/track/" && req.method === "POST") {
+      let body: unknown;
       try {
-        record.events = (JSON.parse(raw) as { data?: unknown[] }).data?.length ?? 0;
+        body = JSON.parse(raw);
       } catch {
-        record.events = 0;
+        body = undefined;
       }
-      return track(req, res, raw, record);
+      const data = (body as { data?: unknown } | null | undefined)?.data;
+      record.events = Array.isArray(data) ? data.length : 0;
+      return track(req, res, body, record);
     }
     if (url.pathname === "/open_api/v1.3/offline/get/" && req.method === "GET") {
       const advertiser = url.searchParams.get("advertiser_id") ?? "";

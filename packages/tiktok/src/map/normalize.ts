@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { isDigest, sha256Hex } from "./hash.js";
+import { NOT_HANDLED, plainE164 } from "./phone.js";
 
 // Each normaliser returns the value to send, or undefined when the input is unusable.
 // Inputs come straight from warehouse drivers: strings, numbers, bigints, Dates, Buffers, null.
@@ -24,6 +25,8 @@ export function normalizePhone(raw: unknown, defaultRegion: string | undefined):
   // "00" is the international prefix almost everywhere (not in North America, where the region
   // metadata would not read it): treat it as "+" so 0033… works whatever the default region.
   if (text.startsWith("00")) text = `+${text.slice(2)}`;
+  const plain = plainE164(text, defaultRegion);
+  if (plain !== NOT_HANDLED) return plain;
   const parsed = parsePhoneNumberFromString(text, defaultRegion as CountryCode | undefined);
   return parsed?.isValid() ? parsed.number : undefined;
 }
