@@ -108,7 +108,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let revoked = false;
   let acceptedRequests = 0;
   let requestSeq = 0;
-  const firstSeen = new Map<string, number>();
+  // First sight of each event_id, per event set and event name (TikTok's deduplication key);
+  // nested so that a million events cost a million map entries, not a million joined keys.
+  const firstSeen = new Map<string, Map<string, number>>();
   let events: AcceptedEvent[] = [];
   let recorded: RecordedRequest[] = [];
   let stats: SandboxStats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
@@ -162,13 +164,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const at = now();
     for (const event of checked.data) {
-      const key = `${checked.event_source_id}\u0000${String(event["event"])}\u0000${String(event["event_id"])}`;
-      const first = firstSeen.get(key);
+      const scope = `${checked.event_source_id}\u0000${String(event["event"])}`;
+      let seen = firstSeen.get(scope);
+      if (!seen) firstSeen.set(scope, (seen = new Map()));
+      const id = String(event["event_id"]);
+      const first = seen.get(id);
       if (first !== undefined && at - first < DEDUP_SECONDS) {
         stats.duplicates++;
         continue;
       }
-      firstSeen.set(key, at);
+      seen.set(id, at);
       stats.accepted++;
       if (keepEvents) {
         events.push({
@@ -301,7 +306,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://${address.address}:${address.port}`,
     token: [...tokens][0] ?? "",
     accepted: () => events,
-    acceptedIds: () => [...firstSeen.keys()].map((k) => k.split("\u0000")[2]!),
+    acceptedIds: () => [...firstSeen.values()].flatMap((seen) => [...seen.keys()]),
     requests: () => recorded,
     stats: () => structuredClone(stats),
     setFaults: (f) => {

@@ -109,6 +109,30 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(await wh.countNewRows(x())).toBe(2500);
   });
 
+  it("records acknowledgements whose keys and event ids are what Ferry makes, and nothing else", async () => {
+    const good = { pkHash: "d".repeat(64), eventId: "orders:" + "d".repeat(32), eventTime: 1_764_000_000 };
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r2", [good, { ...good, pkHash: "e".repeat(64) }]);
+    // PostgreSQL receives the lists as array literals (other warehouses bind each value): a
+    // comma or brace in a value would add elements, so anything but hex keys and plain event
+    // ids is refused before it is sent.
+    if (kind === "postgres") {
+      const hostile = [
+        { ...good, pkHash: `${"f".repeat(64)},${"0".repeat(64)}` },
+        { ...good, pkHash: `${"f".repeat(31)},${"0".repeat(32)}` },
+        { ...good, pkHash: "F".repeat(64) },
+        { ...good, eventId: "orders:x},{y" },
+        { ...good, eventId: "orders:x,orders:y" },
+        { ...good, eventId: "" },
+        { ...good, eventTime: 1.5 },
+      ];
+      for (const row of hostile) {
+        await expect(wh.state.recordAcked(temp.stateSchema, "orders", "r2", [good, row])).rejects.toThrow(/refusing to record/);
+      }
+    }
+    expect((await wh.state.show(temp.stateSchema, "orders")).acked).toBe(2);
+    await wh.state.reset(temp.stateSchema, "orders");
+  });
+
   it("lets one run at a time hold an activation's lock", async () => {
     const other = connect(temp.url);
     try {
