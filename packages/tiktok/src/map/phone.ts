@@ -84,8 +84,6 @@ function plan(key: string): Plan {
   return p;
 }
 
-const countriesOf = (callingCode: string) => metadata.getCountryCodesForCallingCode(callingCode);
-
 /** getNumberType(...) !== undefined */
 function hasType(p: Plan, nsn: string): boolean {
   if (!p.national.test(nsn)) return false;
@@ -95,7 +93,7 @@ function hasType(p: Plan, nsn: string): boolean {
 
 /** getCountryByCallingCode */
 function countryFor(callingCode: string, nsn: string): string | undefined {
-  const countries = countriesOf(callingCode);
+  const countries = metadata.getCountryCodesForCallingCode(callingCode);
   if (!countries) return undefined;
   if (countries.length === 1) return countries[0];
   for (const country of countries) {
