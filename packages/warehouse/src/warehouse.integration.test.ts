@@ -110,8 +110,11 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   });
 
   it("records acknowledgements whose keys and event ids are what Ferry makes, and nothing else", async () => {
-    const good = { pkHash: "d".repeat(64), eventId: "orders:" + "d".repeat(32), eventTime: 1_764_000_000 };
-    await wh.state.recordAcked(temp.stateSchema, "orders", "r2", [good, { ...good, pkHash: "e".repeat(64) }]);
+    const good = { pkHash: "d".repeat(64), eventId: "acks:" + "d".repeat(32), eventTime: 1_764_000_000 };
+    await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [good, { ...good, pkHash: "e".repeat(64) }]);
+    // A batch holding one key already recorded still records the others (on PostgreSQL, the
+    // first such batch of an activation is where the plain INSERT gives way to ON CONFLICT).
+    await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [{ ...good, pkHash: "c".repeat(64) }, good]);
     // PostgreSQL receives the lists as array literals (other warehouses bind each value): a
     // comma or brace in a value would add elements, so anything but hex keys and plain event
     // ids is refused before it is sent.
@@ -120,17 +123,17 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
         { ...good, pkHash: `${"f".repeat(64)},${"0".repeat(64)}` },
         { ...good, pkHash: `${"f".repeat(31)},${"0".repeat(32)}` },
         { ...good, pkHash: "F".repeat(64) },
-        { ...good, eventId: "orders:x},{y" },
-        { ...good, eventId: "orders:x,orders:y" },
+        { ...good, eventId: "acks:x},{y" },
+        { ...good, eventId: "acks:x,acks:y" },
         { ...good, eventId: "" },
         { ...good, eventTime: 1.5 },
       ];
       for (const row of hostile) {
-        await expect(wh.state.recordAcked(temp.stateSchema, "orders", "r2", [good, row])).rejects.toThrow(/refusing to record/);
+        await expect(wh.state.recordAcked(temp.stateSchema, "acks", "r2", [good, row])).rejects.toThrow(/refusing to record/);
       }
     }
-    expect((await wh.state.show(temp.stateSchema, "orders")).acked).toBe(2);
-    await wh.state.reset(temp.stateSchema, "orders");
+    expect((await wh.state.show(temp.stateSchema, "acks")).acked).toBe(3);
+    await wh.state.reset(temp.stateSchema, "acks");
   });
 
   it("lets one run at a time hold an activation's lock", async () => {
