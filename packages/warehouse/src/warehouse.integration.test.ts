@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse } from "@ferry/testkit/warehouses";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { connect, type Row, type Warehouse } from "./connect.js";
-import type { Extraction } from "./sql.js";
+import { qualifiedState, type Extraction } from "./sql.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -112,8 +112,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   it("records acknowledgements whose keys and event ids are what Ferry makes, and nothing else", async () => {
     const good = { pkHash: "d".repeat(64), eventId: "acks:" + "d".repeat(32), eventTime: 1_764_000_000 };
     await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [good, { ...good, pkHash: "e".repeat(64) }]);
-    // A batch holding one key already recorded still records the others (on PostgreSQL, the
-    // first such batch of an activation is where the plain INSERT gives way to ON CONFLICT).
+    // A batch holding one key already recorded still records the others.
     await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [{ ...good, pkHash: "c".repeat(64) }, good]);
     // PostgreSQL receives the lists as array literals (other warehouses bind each value): a
     // comma or brace in a value would add elements, so anything but hex keys and plain event
@@ -136,6 +135,44 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     await wh.state.reset(temp.stateSchema, "acks");
   });
 
+  it("keeps one record a key after a full refresh, and counts keys, not records", async () => {
+    const ack = (key: string) => ({ pkHash: key.repeat(64), eventId: `orders:${key.repeat(32)}`, eventTime: 1_764_000_000 });
+    const records = async () =>
+      Number(
+        (
+          await wh.execute(`SELECT COUNT(*) AS n FROM ${qualifiedState(wh.dialect, temp.stateSchema, "acked")} WHERE activation = ?`, [
+            "orders",
+          ])
+        )[0]!["n"],
+      );
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [ack("1"), ack("2")]);
+    await wh.state.recordAcked(temp.stateSchema, "other", "r1", [ack("1")]);
+    // The full refresh records every key again, and the source repeats key 3.
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r2", [ack("1"), ack("2"), ack("3")]);
+    await wh.state.recordAcked(temp.stateSchema, "orders", "r2", [ack("3")]);
+    expect((await wh.state.show(temp.stateSchema, "orders")).acked).toBe(3);
+    const forgotten = await wh.state.forgetSuperseded(temp.stateSchema, "orders", "r2");
+    // PostgreSQL logged every record; elsewhere the primary key kept the first and ignored the rest.
+    expect(forgotten).toBe(kind === "postgres" ? 3 : 0);
+    expect(await records()).toBe(3);
+    expect((await wh.state.show(temp.stateSchema, "other")).acked).toBe(1);
+    expect(await wh.state.forgetSuperseded(temp.stateSchema, "orders", "r2")).toBe(0);
+    expect(await wh.state.reset(temp.stateSchema, "orders")).toMatchObject({ acked: 3 });
+  });
+
+  it("makes the state tables once when several runs start together on a new warehouse", async () => {
+    const others = Array.from({ length: 6 }, () => connect(temp.url));
+    try {
+      const schema = `${temp.stateSchema}_new`;
+      await Promise.all(others.map((o) => o.state.ensure(schema)));
+      expect((await others[0]!.state.show(schema, "orders")).acked).toBe(0);
+    } finally {
+      await Promise.all(others.map((o) => o.close()));
+      // MySQL keeps the state schema as a database of the server: drop it.
+      if (kind === "mysql") await wh.execute(`DROP DATABASE IF EXISTS \`${temp.stateSchema}_new\``);
+    }
+  });
+
   it("lets one run at a time hold an activation's lock", async () => {
     const other = connect(temp.url);
     try {
@@ -152,6 +189,52 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
   it("reports query errors as values with a code", async () => {
     await expect(all(wh.newRows(x({ source: { table: "no_such_table" } })))).rejects.toMatchObject({ code: "query" });
+  });
+});
+
+// State tables made before the acknowledgement log (acked keyed by activation and key) are kept
+// and written as before.
+describeWarehouses(["postgres"], (kind) => {
+  it("writes acknowledgements to a table made by an earlier version, keyed by activation and key", async () => {
+    const temp = await createTempWarehouse(kind);
+    const wh = connect(temp.url);
+    try {
+      await wh.execute("CREATE SCHEMA legacy");
+      await wh.execute(
+        `CREATE TABLE legacy.acked (activation varchar(128) NOT NULL, pk_hash varchar(64) NOT NULL, event_id varchar(200) NOT NULL,
+         event_time bigint NOT NULL, run_id varchar(40) NOT NULL, acked_at bigint NOT NULL, PRIMARY KEY (activation, pk_hash))`,
+      );
+      await wh.state.ensure("legacy");
+      const ack = (key: string) => ({ pkHash: key.repeat(64), eventId: `orders:${key.repeat(32)}`, eventTime: 1_764_000_000 });
+      await wh.state.recordAcked("legacy", "orders", "r1", [ack("1"), ack("2")]);
+      // The first batch meeting a recorded key is where the plain INSERT gives way to ON CONFLICT:
+      // it still records the rest, and so do the batches after it.
+      await wh.state.recordAcked("legacy", "orders", "r2", [ack("3"), ack("1")]);
+      await wh.state.recordAcked("legacy", "orders", "r2", [ack("2"), ack("4")]);
+      expect(await wh.execute("SELECT pk_hash FROM legacy.acked ORDER BY pk_hash")).toEqual(
+        ["1", "2", "3", "4"].map((k) => ({ pk_hash: k.repeat(64) })),
+      );
+      expect(await wh.state.forgetSuperseded("legacy", "orders", "r2")).toBe(0);
+      expect((await wh.state.show("legacy", "orders")).acked).toBe(4);
+      const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'legacy' AND tablename = 'acked'");
+      expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringContaining("(activation, pk_hash)")]);
+    } finally {
+      await wh.close();
+      await temp.drop();
+    }
+  });
+
+  it("keeps a new acknowledgement log with a hash index on the key, made with its table", async () => {
+    const temp = await createTempWarehouse(kind);
+    const wh = connect(temp.url);
+    try {
+      await wh.state.ensure(temp.stateSchema);
+      const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'acked'", [temp.stateSchema]);
+      expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringMatching(/USING hash \(pk_hash\)$/)]);
+    } finally {
+      await wh.close();
+      await temp.drop();
+    }
   });
 });
 

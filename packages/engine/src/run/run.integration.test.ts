@@ -103,6 +103,19 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     }
   });
 
+  it("resends every valid row on a full refresh and keeps one record a key", async () => {
+    const plan = planFor(temp);
+    await run(plan, { warehouse, tiktok });
+    const refresh = await run(plan, { warehouse, tiktok }, { fullRefresh: true });
+    expect(refresh.counts).toMatchObject({ read: 1000, sent: 600 });
+    // Same event_ids: TikTok deduplicates the resend.
+    expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 600 });
+    const acked = kind === "sqlite" ? `${temp.stateSchema}_acked` : `${temp.stateSchema}.acked`;
+    const [records] = await warehouse.execute(`SELECT COUNT(*) AS n, COUNT(DISTINCT pk_hash) AS k FROM ${acked}`);
+    expect([Number(records!["n"]), Number(records!["k"])]).toEqual([600, 600]);
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
+  });
+
   it("records nothing on a dry run, and previews hashed events", async () => {
     const plan = planFor(temp);
     const dry = await run(plan, { warehouse }, { dryRun: true });

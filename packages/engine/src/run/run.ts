@@ -249,6 +249,8 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       await Promise.all(inflight);
       await flushRejections();
       if (!dryRun && counts.sent > 0) await warehouse.state.pruneRejected(schema, name);
+      // A full refresh recorded again keys already recorded: keep one record a key.
+      if (!dryRun && fullRefresh && counts.sent > 0) await warehouse.state.forgetSuperseded(schema, name, runId);
       // A run that grew the state a lot leaves the planner's statistics behind: refresh them.
       if (!dryRun && counts.sent + counts.rejected >= ANALYZE_AFTER) await warehouse.state.analyze(schema);
     } catch (error) {
