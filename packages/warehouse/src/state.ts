@@ -1,3 +1,4 @@
+import type Database from "better-sqlite3";
 import type { Knex } from "knex";
 import type { Dialect } from "./dialect.js";
 import { qualifiedState, stateTableName, type StateTable } from "./sql.js";
@@ -231,6 +232,24 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
             }
           }
           await insert("ON CONFLICT (activation, pk_hash) DO NOTHING");
+          return;
+        }
+        if (dialect.name === "sqlite") {
+          // One prepared statement run per row in one transaction: knex's multi-row insert is a
+          // compound SELECT of up to 500 terms that SQLite parses and plans for every slice
+          // (measured at 100k rows: the inserts took 1.8 of the run's 3.8 s).
+          const conn = (await db.client.acquireConnection()) as Database.Database;
+          try {
+            const insert = conn.prepare(
+              `INSERT INTO ${qualifiedState(dialect, schema, "acked")} (activation, pk_hash, event_id, event_time, run_id, acked_at)
+               VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (activation, pk_hash) DO NOTHING`,
+            );
+            conn.transaction(() => {
+              for (const r of rows) insert.run(activation, r.pkHash, r.eventId, r.eventTime, runId, at);
+            })();
+          } finally {
+            await db.client.releaseConnection(conn);
+          }
           return;
         }
         for (const slice of slices(rows, 6)) {
