@@ -214,7 +214,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
 
     try {
       if (!failure) {
-        for await (const chunk of warehouse.newRows(plan.extraction, { fullRefresh, signal: stop.signal })) {
+        for await (const chunk of warehouse.newRows(plan.extraction, { fullRefresh, signal: stop.signal, whileRecording: !dryRun })) {
           for (const row of chunk) {
             counts.read++;
             const pkHash = row[PK_COLUMN] as string | null;
