@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse } from "@ferry/testkit/warehouses";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { connect, type Row, type Warehouse } from "./connect.js";
+import { connect, type ConnectOptions, type Row, type Warehouse } from "./connect.js";
 import { qualifiedState, type Extraction } from "./sql.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -17,6 +17,31 @@ const x = (over: Partial<Extraction> = {}): Extraction => ({
   ...over,
 });
 
+/** Orders 1..count, each with an email and an amount. */
+async function seedOrders(wh: Warehouse, count: number): Promise<void> {
+  await wh.execute(
+    "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, purchased_at VARCHAR(40), email VARCHAR(200), amount DECIMAL(10,2))",
+  );
+  const values = Array.from({ length: count }, (_, i) => `(${i + 1}, '2025-11-20 10:00:00', 'c${i}@example.com', ${i % 7}.50)`);
+  await wh.execute(`INSERT INTO orders VALUES ${values.join(", ")}`);
+}
+
+/** A fresh warehouse of that kind for one test, dropped after it. */
+async function withWarehouse(
+  kind: TempWarehouse["kind"],
+  fn: (wh: Warehouse, temp: TempWarehouse) => Promise<void>,
+  options: ConnectOptions = {},
+): Promise<void> {
+  const temp = await createTempWarehouse(kind);
+  const wh = connect(temp.url, options);
+  try {
+    await fn(wh, temp);
+  } finally {
+    await wh.close();
+    await temp.drop();
+  }
+}
+
 async function all(iterable: AsyncIterable<Row[]>): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const chunk of iterable) rows.push(...chunk);
@@ -30,11 +55,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     temp = await createTempWarehouse(kind);
     stateSchema = temp.stateSchema;
     wh = connect(temp.url, { chunkSize: 1000 });
-    await wh.execute(
-      "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, purchased_at VARCHAR(40), email VARCHAR(200), amount DECIMAL(10,2))",
-    );
-    const values = Array.from({ length: 2500 }, (_, i) => `(${i + 1}, '2025-11-20 10:00:00', 'c${i}@example.com', ${i % 7}.50)`);
-    await wh.execute(`INSERT INTO orders VALUES ${values.join(", ")}`);
+    await seedOrders(wh, 2500);
     await wh.state.ensure(temp.stateSchema);
   });
   afterEach(async () => {
@@ -197,48 +218,39 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 });
 
 describeWarehouses(["sqlite"], (kind) => {
-  it("lets SQLite checkpoint the state it records while a run reads the new rows", async () => {
-    const temp = await createTempWarehouse(kind);
-    const wh = connect(temp.url, { chunkSize: 10 });
-    try {
-      await wh.execute(
-        "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, purchased_at VARCHAR(40), email VARCHAR(200), amount DECIMAL(10,2))",
-      );
-      await wh.execute(
-        `INSERT INTO orders VALUES ${Array.from({ length: 50 }, (_, i) => `(${i + 1}, '2025-11-20 10:00:00', NULL, 1)`).join(", ")}`,
-      );
-      await wh.state.ensure(temp.stateSchema);
-      const extraction = { ...x(), stateSchema: temp.stateSchema };
-      // Whether a checkpoint could copy the whole log back while the first chunk is out.
-      const checkpointWhileReading = async (whileRecording: boolean) => {
-        const reading = wh.newRows(extraction, { whileRecording })[Symbol.asyncIterator]();
-        const first = await reading.next();
-        await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [
-          { pkHash: String((first.value as Row[])[0]!["__ferry_pk"]), eventId: "orders:1", eventTime: 1 },
-        ]);
-        // PASSIVE: copies what no reader still needs, without waiting for readers.
-        const [result] = await wh.execute("PRAGMA wal_checkpoint(PASSIVE)");
-        await reading.return?.();
-        return Number(result!["log"]) > 0 && Number(result!["checkpointed"]) === Number(result!["log"]);
-      };
-      // A preview's read holds its snapshot; a run's read has ended once its copy is made.
-      expect(await checkpointWhileReading(false)).toBe(false);
-      expect(await checkpointWhileReading(true)).toBe(true);
-      expect((await all(wh.newRows(extraction, { whileRecording: true }))).length).toBe(48);
-    } finally {
-      await wh.close();
-      await temp.drop();
-    }
-  });
+  it("lets SQLite checkpoint the state it records while a run reads the new rows", () =>
+    withWarehouse(
+      kind,
+      async (wh, temp) => {
+        await seedOrders(wh, 50);
+        await wh.state.ensure(temp.stateSchema);
+        const extraction = { ...x(), stateSchema: temp.stateSchema };
+        // Whether a checkpoint could copy the whole log back while the first chunk is out.
+        const checkpointWhileReading = async (whileRecording: boolean) => {
+          const reading = wh.newRows(extraction, { whileRecording })[Symbol.asyncIterator]();
+          const first = await reading.next();
+          await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [
+            { pkHash: String((first.value as Row[])[0]!["__ferry_pk"]), eventId: "orders:1", eventTime: 1 },
+          ]);
+          // PASSIVE: copies what no reader still needs, without waiting for readers.
+          const [result] = await wh.execute("PRAGMA wal_checkpoint(PASSIVE)");
+          await reading.return?.();
+          return Number(result!["log"]) > 0 && Number(result!["checkpointed"]) === Number(result!["log"]);
+        };
+        // A preview's read holds its snapshot; a run's read has ended once its copy is made.
+        expect(await checkpointWhileReading(false)).toBe(false);
+        expect(await checkpointWhileReading(true)).toBe(true);
+        expect((await all(wh.newRows(extraction, { whileRecording: true }))).length).toBe(48);
+      },
+      { chunkSize: 10 },
+    ));
 });
 
 // State tables made before the acknowledgement log (acked keyed by activation and key) are kept
 // and written as before.
 describeWarehouses(["postgres"], (kind) => {
-  it("writes acknowledgements to a table made by an earlier version, keyed by activation and key", async () => {
-    const temp = await createTempWarehouse(kind);
-    const wh = connect(temp.url);
-    try {
+  it("writes acknowledgements to a table made by an earlier version, keyed by activation and key", () =>
+    withWarehouse(kind, async (wh) => {
       await wh.execute("CREATE SCHEMA legacy");
       await wh.execute(
         `CREATE TABLE legacy.acked (activation varchar(128) NOT NULL, pk_hash varchar(64) NOT NULL, event_id varchar(200) NOT NULL,
@@ -258,24 +270,14 @@ describeWarehouses(["postgres"], (kind) => {
       expect((await wh.state.show("legacy", "orders")).acked).toBe(4);
       const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'legacy' AND tablename = 'acked'");
       expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringContaining("(activation, pk_hash)")]);
-    } finally {
-      await wh.close();
-      await temp.drop();
-    }
-  });
+    }));
 
-  it("keeps a new acknowledgement log with a hash index on the key, made with its table", async () => {
-    const temp = await createTempWarehouse(kind);
-    const wh = connect(temp.url);
-    try {
+  it("keeps a new acknowledgement log with a hash index on the key", () =>
+    withWarehouse(kind, async (wh, temp) => {
       await wh.state.ensure(temp.stateSchema);
       const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'acked'", [temp.stateSchema]);
       expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringMatching(/USING hash \(pk_hash\)$/)]);
-    } finally {
-      await wh.close();
-      await temp.drop();
-    }
-  });
+    }));
 });
 
 it("never shows the password of a URL it cannot connect to", async () => {
