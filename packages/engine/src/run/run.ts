@@ -1,5 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { createMapper, type RejectReason, type TikTokClient, type TikTokEvent, REJECT_REASONS } from "@ferry/tiktok";
+import {
+  createMapper,
+  eventId,
+  type BatchOutcome,
+  type RejectReason,
+  type TikTokClient,
+  type TikTokEvent,
+  REJECT_REASONS,
+} from "@ferry/tiktok";
 import { FINGERPRINT_COLUMN, PK_COLUMN, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { deriveWarnings } from "../warnings/warnings.js";
@@ -28,7 +36,20 @@ const SAMPLES_PER_REASON = 3;
 const REJECTION_FLUSH = 1000;
 const ANALYZE_AFTER = 10_000;
 
-type Pending = { event: TikTokEvent; pkHash: string; fingerprint: string };
+/** Mapped events waiting for a full batch, with the keys that record them, as parallel arrays. */
+class Batch {
+  readonly events: TikTokEvent[] = [];
+  readonly keys: string[] = [];
+  readonly fingerprints: string[] = [];
+  get size() {
+    return this.events.length;
+  }
+  push(event: TikTokEvent, key: string, fingerprint: string) {
+    this.events.push(event);
+    this.keys.push(key);
+    this.fingerprints.push(fingerprint);
+  }
+}
 
 /**
  * Runs a plan: streams the new rows, maps them, pushes full batches with bounded concurrency,
@@ -142,7 +163,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     const onAbort = () => stop.abort();
     deps.signal?.addEventListener("abort", onAbort);
     const inflight = new Set<Promise<void>>();
-    let batch: Pending[] = [];
+    let batch = new Batch();
     let rejections: RejectedRow[] = [];
 
     const flushRejections = async () => {
@@ -152,23 +173,27 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       await warehouse.state.recordRejected(schema, name, runId, rows);
     };
 
-    const send = async (pending: Pending[]) => {
+    // The client serialises the events when called and keeps only the body: while TikTok
+    // answers, a batch in flight holds its keys, times and fingerprints, and no event objects.
+    const send = (full: Batch): Promise<void> => {
       batches++;
       if (dryRun) {
-        counts.sent += pending.length;
-        return;
+        counts.sent += full.size;
+        return Promise.resolve();
       }
-      const outcome = await deps.tiktok!.sendBatch(
-        eventSetId!,
-        pending.map((p) => p.event),
-        { testEventCode: plan.destination.testEventCode },
-      );
+      const times = full.events.map((e) => e.event_time);
+      const outcome = deps.tiktok!.sendBatch(eventSetId!, full.events, { testEventCode: plan.destination.testEventCode });
+      return record(outcome, full.keys, times, full.fingerprints);
+    };
+
+    const record = async (sending: Promise<BatchOutcome>, keys: string[], times: number[], fingerprints: string[]) => {
+      const outcome = await sending;
       requests += outcome.requests;
       retries.throttled += outcome.retries.throttled;
       retries.serverErrors += outcome.retries.serverErrors;
       retries.network += outcome.retries.network;
       if (outcome.status === "failed") {
-        counts.notSent += pending.length;
+        counts.notSent += keys.length;
         failure ??= { kind: outcome.kind, code: outcome.code ?? null, message: outcome.message };
         stop.abort();
         return;
@@ -176,14 +201,14 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       const refused = new Map(outcome.rejected.map((r) => [r.index, r]));
       const acked: AckedRow[] = [];
       const tiktokRejections: RejectedRow[] = [];
-      pending.forEach((p, i) => {
+      keys.forEach((pkHash, i) => {
         const r = refused.get(i);
         if (r) {
           countRejection("tiktok_refused");
-          sample("tiktok_refused", "event", undefined, p.event.event_id, r.message);
-          tiktokRejections.push({ pkHash: p.pkHash, fingerprint: p.fingerprint, reason: "tiktok_refused", message: r.message });
+          sample("tiktok_refused", "event", undefined, eventId(name, pkHash), r.message);
+          tiktokRejections.push({ pkHash, fingerprint: fingerprints[i]!, reason: "tiktok_refused", message: r.message });
         } else {
-          acked.push({ pkHash: p.pkHash, eventId: p.event.event_id, eventTime: p.event.event_time });
+          acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]! });
         }
       });
       // Only now, after TikTok's acknowledgement, does the state say these were sent.
@@ -193,22 +218,28 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       emit({
         type: "batch",
         activation: name,
-        size: pending.length,
+        size: keys.length,
         accepted: acked.length,
         rejected: tiktokRejections.length,
         requests: outcome.requests,
       });
     };
 
-    const dispatch = async (pending: Pending[]) => {
-      const task: Promise<void> = send(pending).catch((error: unknown) => {
-        counts.notSent += pending.length;
+    // Starts sending the batch being filled and begins a new one. Synchronous, so that no
+    // suspended frame keeps the sent events alive.
+    const dispatch = () => {
+      const size = batch.size;
+      const task: Promise<void> = send(batch).catch((error: unknown) => {
+        counts.notSent += size;
         const e = error as { kind?: string; code?: string | number; message?: string };
         failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
         stop.abort();
       });
+      batch = new Batch();
       inflight.add(task);
       void task.finally(() => inflight.delete(task));
+    };
+    const bounded = async () => {
       if (inflight.size >= concurrency) await Promise.race(inflight);
     };
 
@@ -220,19 +251,18 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             const pkHash = row[PK_COLUMN] as string | null;
             const result = mapper(row, pkHash);
             if (result.ok) {
-              batch.push({ event: result.event, pkHash: pkHash!, fingerprint: row[FINGERPRINT_COLUMN] as string });
-              if (batch.length >= plan.destination.batchSize) {
-                const full = batch;
-                batch = [];
-                await dispatch(full);
+              batch.push(result.event, pkHash!, row[FINGERPRINT_COLUMN] as string);
+              if (batch.size >= plan.destination.batchSize) {
+                dispatch();
+                await bounded();
               }
             } else if (result.reason === "event_in_future") {
               // Time will make it valid: not a rejection, and not remembered.
               counts.deferred++;
-              sample(result.reason, result.field, row, `${name}:${pkHash?.slice(0, 32) ?? ""}`);
+              sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
             } else {
               countRejection(result.reason);
-              sample(result.reason, result.field, row, pkHash ? `${name}:${pkHash.slice(0, 32)}` : undefined);
+              sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
               if (pkHash && REJECT_REASONS[result.reason].remember) {
                 rejections.push({ pkHash, fingerprint: row[FINGERPRINT_COLUMN] as string, reason: result.reason });
               }
@@ -242,9 +272,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           progress();
           if (stop.signal.aborted) break;
         }
-        if (!stop.signal.aborted && batch.length > 0) await dispatch(batch);
-        else counts.notSent += batch.length;
-        batch = [];
+        if (!stop.signal.aborted && batch.size > 0) dispatch();
+        else counts.notSent += batch.size;
+        batch = new Batch();
       }
       await Promise.all(inflight);
       await flushRejections();

@@ -86,6 +86,26 @@ describe(`TikTok client against the sandbox (${seedNote})`, () => {
     expect(outcome.requests).toBeLessThan(70);
   });
 
+  it("sends each batch, and each half of a bisected one, as the JSON of the documented body", async () => {
+    const { client } = await setup();
+    const batch = events(4);
+    batch[2] = { ...batch[2]!, properties: { value: -1 } };
+    const sent = batch.map((e) => structuredClone(e));
+    // The client serialises at the call: changing the events afterwards changes nothing sent.
+    const outcome = client.sendBatch(EVENT_SET, batch, { testEventCode: "TEST9" });
+    for (const e of batch) e.event_id = "changed";
+    expect(await outcome).toMatchObject({ status: "accepted", accepted: 3, rejected: [{ index: 2 }] });
+    const body = (data: TikTokEvent[]) =>
+      JSON.stringify({ event_source: "offline", event_source_id: EVENT_SET, partner_name: "Ferry", test_event_code: "TEST9", data });
+    expect(sandbox.requests().map((r) => r.body)).toEqual([
+      body(sent),
+      body(sent.slice(0, 2)),
+      body(sent.slice(2)),
+      body(sent.slice(2, 3)),
+      body(sent.slice(3)),
+    ]);
+  });
+
   it("stops at once on an invalid token, with TikTok's code and no token in the error", async () => {
     const { client, retries } = await setup({ accessToken: "wrong-token-value" });
     const outcome = await client.sendBatch(EVENT_SET, events(10));
