@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type Database from "better-sqlite3";
 import knex, { type Knex } from "knex";
 import pg from "pg";
+import Cursor from "pg-cursor";
 import { dialectFor, type Dialect } from "./dialect.js";
 import { redact, WarehouseError } from "./errors.js";
 import { renderNewRowsSql, type Extraction } from "./sql.js";
@@ -188,6 +189,10 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       }
       return;
     }
+    if (dialect.name === "postgres") {
+      yield* cursorStream(sql, bindings, signal);
+      return;
+    }
     const rows = db
       .raw(sql, bindings as Knex.RawBinding[])
       .stream({ highWaterMark: chunkSize, batchSize: chunkSize } as never) as unknown as AsyncIterable<Row> & NodeJS.EventEmitter;
@@ -212,6 +217,61 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       if (chunk.length && !signal?.aborted) yield chunk;
     } catch (error) {
       throw wrap("query", error);
+    }
+  }
+
+  /**
+   * PostgreSQL: a cursor on a pooled connection, read a chunk at a time with the next chunk
+   * requested before this one is handed over, so the server works while the caller maps. Each
+   * read's array is the chunk: no stream between driver and caller, whose per-row pushes, events
+   * and promises cost more than the mapping (measured on a million-row run: Ferry's CPU 9.2 ->
+   * 7.8 s, with fewer rows alive at each collection).
+   */
+  async function* cursorStream(sql: string, bindings: readonly unknown[], signal?: AbortSignal): AsyncGenerator<Row[]> {
+    const native = db
+      .raw(sql, bindings as Knex.RawBinding[])
+      .toSQL()
+      .toNative();
+    const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    openStreams.add(finished);
+    // A connection that ends never answers the cursor's closing: wait for whichever comes first.
+    let ended!: () => void;
+    const connectionEnded = new Promise<false>((resolve) => (ended = () => resolve(false)));
+    conn.once("end", ended);
+    let cursor: Cursor | undefined;
+    let next: Promise<Row[]> | undefined;
+    try {
+      cursor = conn.query(new Cursor(native.sql, native.bindings as unknown[]));
+      next = cursor.read(chunkSize);
+      for (;;) {
+        const rows: Row[] = await next;
+        next = undefined;
+        if (rows.length === 0) break;
+        if (rows.length === chunkSize) next = cursor.read(chunkSize);
+        yield rows;
+        if (!next || signal?.aborted) break;
+      }
+    } catch (error) {
+      throw wrap("query", error);
+    } finally {
+      // A read still out when the caller stops is answered before the portal closes; its rows
+      // are dropped. knex marks a connection that ended as disposed, and the pool replaces it.
+      next?.catch(() => undefined);
+      if (cursor) {
+        await Promise.race([
+          cursor.close().then(
+            () => true,
+            () => false,
+          ),
+          connectionEnded,
+        ]);
+      }
+      conn.off("end", ended);
+      await db.client.releaseConnection(conn);
+      openStreams.delete(finished);
+      done();
     }
   }
 

@@ -215,6 +215,54 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   it("reports query errors as values with a code", async () => {
     await expect(all(wh.newRows(x({ source: { table: "no_such_table" } })))).rejects.toMatchObject({ code: "query" });
   });
+
+  it("gives its connection back when the reader stops after the first chunk", async () => {
+    // More early stops than the pool (4) has connections: a leak would leave the last waiting.
+    for (let i = 0; i < 6; i++) {
+      for await (const chunk of wh.newRows(x())) {
+        expect(chunk).toHaveLength(1000);
+        break;
+      }
+    }
+    expect(await wh.countNewRows(x())).toBe(2500);
+  });
+});
+
+describeWarehouses(["postgres"], (kind) => {
+  it("fails with a coded error, and keeps its pool working, when the query fails or the connection dies midway", () =>
+    withWarehouse(
+      kind,
+      async (wh, temp) => {
+        await seedOrders(wh, 2500);
+        await wh.state.ensure(temp.stateSchema);
+        stateSchema = temp.stateSchema;
+        // Division by zero at order 2000, after the first chunks were read.
+        const failing = x({ source: { query: "select order_id, purchased_at, email, amount / (order_id - 2000) as amount from orders" } });
+        const chunks: number[] = [];
+        await expect(
+          (async () => {
+            for await (const chunk of wh.newRows(failing)) chunks.push(chunk.length);
+          })(),
+        ).rejects.toMatchObject({ code: "query", message: expect.stringMatching(/division by zero/) });
+        expect(chunks.length).toBeGreaterThan(0);
+
+        const marked = x({ source: { query: "select order_id, purchased_at, email, amount, 'ferry-kill-me' as marker from orders" } });
+        const rows = wh.newRows(marked)[Symbol.asyncIterator]();
+        expect((await rows.next()).value).toHaveLength(500);
+        const killed = await wh.execute(
+          "SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE query LIKE '%ferry-kill-me%' AND pid <> pg_backend_pid()",
+        );
+        expect(killed).toEqual([{ ok: true }]);
+        await expect(
+          (async () => {
+            for (;;) if ((await rows.next()).done) return;
+          })(),
+        ).rejects.toMatchObject({ code: expect.stringMatching(/^(connection|query)$/) });
+        // The dead connection was not given back for reuse.
+        for (let i = 0; i < 6; i++) expect(await wh.countNewRows(x())).toBe(2500);
+      },
+      { chunkSize: 500 },
+    ));
 });
 
 describeWarehouses(["sqlite"], (kind) => {
