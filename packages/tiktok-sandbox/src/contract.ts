@@ -25,7 +25,6 @@ export const EVENT_NAMES = new Set([
   "StartTrial",
   "SubmitApplication",
 ]);
-const HEX64 = /^[0-9a-f]{64}$/;
 const TOP_LEVEL = new Set(["event_source", "event_source_id", "partner_name", "test_event_code", "data"]);
 const EVENT_KEYS = new Set(["event", "event_time", "event_id", "user", "properties", "page", "limited_data_use"]);
 const USER_KEYS = new Set(["email", "phone", "external_id"]);
@@ -61,16 +60,29 @@ export interface Rules {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-function checkIdentifier(where: string, value: unknown): Refusal | undefined {
+/** /^[0-9a-f]{64}$/ by character codes: two tests a sandbox event, a million events a benchmark. */
+function isLowerHex64(v: string): boolean {
+  if (v.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = v.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+// Field paths for messages are built only when refusing: accepted events cost no strings.
+function checkIdentifier(at: () => string, value: unknown): Refusal | undefined {
   const values = typeof value === "string" ? [value] : value;
   if (!Array.isArray(values) || values.length === 0)
-    return new Refusal(40002, `${where} must be a SHA-256 hex string or a non-empty array of them`);
-  for (const [i, v] of values.entries()) {
-    if (typeof v !== "string") return new Refusal(40002, `${where}[${i}] must be a string`);
-    if (HEX64.test(v)) continue;
+    return new Refusal(40002, `${at()} must be a SHA-256 hex string or a non-empty array of them`);
+  for (let i = 0; i < values.length; i++) {
+    const v: unknown = values[i];
+    const where = () => `${at()}[${i}]`;
+    if (typeof v !== "string") return new Refusal(40002, `${where()} must be a string`);
+    if (isLowerHex64(v)) continue;
     // Looks like an address or a number in clear: personal data that should have been hashed.
-    if (v.includes("@") || /^\+?[\d\s().-]{6,}$/.test(v)) return new Refusal(40062, `${where}[${i}] is personal data that is not hashed`);
-    return new Refusal(40002, `${where}[${i}] must be a lowercase SHA-256 hex digest`);
+    if (v.includes("@") || /^\+?[\d\s().-]{6,}$/.test(v)) return new Refusal(40062, `${where()} is personal data that is not hashed`);
+    return new Refusal(40002, `${where()} must be a lowercase SHA-256 hex digest`);
   }
   return undefined;
 }
@@ -94,31 +106,32 @@ function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal |
   }
   const user = e["user"];
   if (!isObject(user)) return new Refusal(40002, `${at}.user must be an object`);
-  for (const key of Object.keys(user)) {
+  for (const key in user) {
     if (!USER_KEYS.has(key)) return new Refusal(40002, `${at}.user.${key} is not a supported identifier for offline events`);
-    const refusal = checkIdentifier(`${at}.user.${key}`, user[key]);
+    const refusal = checkIdentifier(() => `${at}.user.${key}`, user[key]);
     if (refusal) return refusal;
   }
   if (user["email"] === undefined && user["phone"] === undefined) return new Refusal(40002, `${at}.user needs an email or a phone`);
   const props = e["properties"];
   if (props === undefined) return undefined;
   if (!isObject(props)) return new Refusal(40002, `${at}.properties must be an object`);
-  for (const [key, value] of Object.entries(props)) {
-    const where = `${at}.properties.${key}`;
-    if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `${where} is not a known property`);
-    if (value === null || value === "") return new Refusal(40002, `${where} must be omitted rather than empty`);
+  for (const key in props) {
+    const value = props[key];
+    const where = () => `${at}.properties.${key}`;
+    if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `${where()} is not a known property`);
+    if (value === null || value === "") return new Refusal(40002, `${where()} must be omitted rather than empty`);
     if (key === "value" && (typeof value !== "number" || !Number.isFinite(value) || value < 0))
-      return new Refusal(40002, `${where} must be a non-negative number`);
+      return new Refusal(40002, `${where()} must be a non-negative number`);
     if (key === "currency" && (typeof value !== "string" || !/^[A-Z]{3}$/.test(value)))
-      return new Refusal(40002, `${where} must be an ISO 4217 code`);
-    if ((key === "order_id" || key === "shop_id") && typeof value !== "string") return new Refusal(40002, `${where} must be a string`);
+      return new Refusal(40002, `${where()} must be an ISO 4217 code`);
+    if ((key === "order_id" || key === "shop_id") && typeof value !== "string") return new Refusal(40002, `${where()} must be a string`);
     if (key === "num_items" && (typeof value !== "number" || !Number.isInteger(value) || value < 0))
-      return new Refusal(40002, `${where} must be a non-negative integer`);
+      return new Refusal(40002, `${where()} must be a non-negative integer`);
     if (key === "contents") {
-      if (!Array.isArray(value)) return new Refusal(40002, `${where} must be an array`);
+      if (!Array.isArray(value)) return new Refusal(40002, `${where()} must be an array`);
       for (const item of value) {
         if (!isObject(item) || Object.keys(item).some((k) => !CONTENT_KEYS.has(k)))
-          return new Refusal(40002, `${where} has an invalid item`);
+          return new Refusal(40002, `${where()} has an invalid item`);
       }
     }
   }

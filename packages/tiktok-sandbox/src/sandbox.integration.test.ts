@@ -83,6 +83,15 @@ describe("sandbox contract", () => {
       code: 40002,
       message: "data[1].event_time must be an integer number of seconds",
     });
+    const clear = event({ event_id: "a:3", user: { phone: ["a".repeat(64), "+33612345678"] } });
+    expect(await post(body([event(), event(), clear]))).toMatchObject({
+      code: 40062,
+      message: "data[2].user.phone[1] is personal data that is not hashed",
+    });
+    expect(await post(body([event({ properties: { value: 1, num_items: 1.5 } })]))).toMatchObject({
+      code: 40002,
+      message: "data[0].properties.num_items must be a non-negative integer",
+    });
     expect(sandbox.stats().accepted).toBe(0);
   });
 

@@ -163,10 +163,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return answer(res, 40002, `data[${refusedId}] was refused by the sandbox's fault script`);
     }
     const at = now();
+    // A batch is nearly always one event name: look its scope up once, not once an event.
+    let lastName: unknown;
+    let seen: Map<string, number> | undefined;
     for (const event of checked.data) {
-      const scope = `${checked.event_source_id}\u0000${String(event["event"])}`;
-      let seen = firstSeen.get(scope);
-      if (!seen) firstSeen.set(scope, (seen = new Map()));
+      if (seen === undefined || event["event"] !== lastName) {
+        lastName = event["event"];
+        const scope = `${checked.event_source_id}\u0000${String(lastName)}`;
+        seen = firstSeen.get(scope);
+        if (!seen) firstSeen.set(scope, (seen = new Map()));
+      }
       const id = String(event["event_id"]);
       const first = seen.get(id);
       if (first !== undefined && at - first < DEDUP_SECONDS) {
