@@ -106,6 +106,17 @@ describe(`TikTok client against the sandbox (${seedNote})`, () => {
     ]);
   });
 
+  it("sends a batch of several hundred events, non-ASCII text included, as exactly that JSON", async () => {
+    const { client } = await setup();
+    const batch = events(1000).map((e, i) => ({
+      ...e,
+      properties: { ...e.properties, order_id: i % 7 ? `o-${i}` : `commande-${i}-é-🚀` },
+    }));
+    expect(await client.sendBatch(EVENT_SET, batch)).toMatchObject({ status: "accepted", accepted: 1000 });
+    const [request] = sandbox.requests();
+    expect(request!.body).toBe(JSON.stringify({ event_source: "offline", event_source_id: EVENT_SET, partner_name: "Ferry", data: batch }));
+  });
+
   it("stops at once on an invalid token, with TikTok's code and no token in the error", async () => {
     const { client, retries } = await setup({ accessToken: "wrong-token-value" });
     const outcome = await client.sendBatch(EVENT_SET, events(10));
