@@ -235,9 +235,9 @@ describeWarehouses(["postgres"], (kind) => {
       async (wh, temp) => {
         await seedOrders(wh, 2500);
         await wh.state.ensure(temp.stateSchema);
-        stateSchema = temp.stateSchema;
+        const y = (over: Partial<Extraction> = {}) => x({ stateSchema: temp.stateSchema, ...over });
         // Division by zero at order 2000, after the first chunks were read.
-        const failing = x({ source: { query: "select order_id, purchased_at, email, amount / (order_id - 2000) as amount from orders" } });
+        const failing = y({ source: { query: "select order_id, purchased_at, email, amount / (order_id - 2000) as amount from orders" } });
         const chunks: number[] = [];
         await expect(
           (async () => {
@@ -246,7 +246,7 @@ describeWarehouses(["postgres"], (kind) => {
         ).rejects.toMatchObject({ code: "query", message: expect.stringMatching(/division by zero/) });
         expect(chunks.length).toBeGreaterThan(0);
 
-        const marked = x({ source: { query: "select order_id, purchased_at, email, amount, 'ferry-kill-me' as marker from orders" } });
+        const marked = y({ source: { query: "select order_id, purchased_at, email, amount, 'ferry-kill-me' as marker from orders" } });
         const rows = wh.newRows(marked)[Symbol.asyncIterator]();
         expect((await rows.next()).value).toHaveLength(500);
         const killed = await wh.execute(
@@ -259,7 +259,7 @@ describeWarehouses(["postgres"], (kind) => {
           })(),
         ).rejects.toMatchObject({ code: expect.stringMatching(/^(connection|query)$/) });
         // The dead connection was not given back for reuse.
-        for (let i = 0; i < 6; i++) expect(await wh.countNewRows(x())).toBe(2500);
+        for (let i = 0; i < 6; i++) expect(await wh.countNewRows(y())).toBe(2500);
       },
       { chunkSize: 500 },
     ));
