@@ -238,7 +238,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     openStreams.add(finished);
     // A connection that ends never answers the cursor's closing: wait for whichever comes first.
     let ended!: () => void;
-    const connectionEnded = new Promise<false>((resolve) => (ended = () => resolve(false)));
+    const connectionEnded = new Promise<void>((resolve) => (ended = resolve));
     conn.once("end", ended);
     let cursor: Cursor | undefined;
     let next: Promise<Row[]> | undefined;
@@ -260,13 +260,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       // are dropped. knex marks a connection that ended as disposed, and the pool replaces it.
       next?.catch(() => undefined);
       if (cursor) {
-        await Promise.race([
-          cursor.close().then(
-            () => true,
-            () => false,
-          ),
-          connectionEnded,
-        ]);
+        await Promise.race([cursor.close().catch(() => undefined), connectionEnded]);
       }
       conn.off("end", ended);
       await db.client.releaseConnection(conn);

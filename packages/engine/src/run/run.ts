@@ -274,7 +274,6 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         }
         if (!stop.signal.aborted && batch.size > 0) dispatch();
         else counts.notSent += batch.size;
-        batch = new Batch();
       }
       await Promise.all(inflight);
       await flushRejections();
