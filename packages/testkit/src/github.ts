@@ -37,7 +37,12 @@ export async function startGitHubStandIn(
   }
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    try {
+      for await (const c of req) chunks.push(c as Buffer);
+    } catch {
+      // The client hung up mid-body: nothing to answer, nothing to record.
+      return void res.destroy();
+    }
     const raw = Buffer.concat(chunks).toString("utf8");
     if (raw) bodies.push(raw);
     const url = new URL(req.url ?? "/", "http://github");

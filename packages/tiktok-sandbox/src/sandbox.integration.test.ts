@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { connect } from "node:net";
+import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
 import { startSandbox, type Sandbox } from "./sandbox.js";
 
@@ -102,6 +104,27 @@ describe("sandbox contract", () => {
     expect(codes).toEqual([0, 0, 40100, 40100]);
     sandbox.setFaults({ errorRate: 1 });
     expect([50000, 50002]).toContain((await post(body([event({ event_id: "e" })]))).code);
+  });
+
+  it("drops a request whose client goes away mid-body, without judging or counting it", async () => {
+    sandbox = await startSandbox({ now: () => NOW });
+    const { port } = new URL(sandbox.url);
+    const socket = connect(Number(port), "127.0.0.1");
+    await once(socket, "connect");
+    // Expect: 100-continue makes the server answer once its handler is reading the body, so
+    // the client is known to hang up in the middle of it (as a killed run does).
+    socket.write(
+      "POST /open_api/v1.3/event/track/ HTTP/1.1\r\nHost: sandbox\r\naccess-token: sandbox-token\r\n" +
+        "content-type: application/json\r\ncontent-length: 100000\r\nexpect: 100-continue\r\n\r\n",
+    );
+    const [interim] = (await once(socket, "data")) as [Buffer];
+    expect(interim.toString("latin1")).toMatch(/^HTTP\/1\.1 100 Continue/);
+    socket.end('{"event_source":"offline","data":[');
+    socket.destroy();
+    expect((await post(body([event()]))).code).toBe(0);
+    expect(sandbox.stats()).toMatchObject({ requests: 1, accepted: 1 });
+    // Closing waits for the dropped connection too; an unhandled rejection would fail this file.
+    await sandbox.close();
   });
 
   it("revokes the token mid-run when scripted", async () => {

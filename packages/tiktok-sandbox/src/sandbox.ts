@@ -198,7 +198,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
+    try {
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+    } catch {
+      // The client went away mid-body (a killed run, a timed-out upload): there is no one to
+      // answer, and a half-read request must not be judged or counted.
+      return void res.destroy();
+    }
     const raw = Buffer.concat(chunks).toString("utf8");
     const url = new URL(req.url ?? "/", "http://sandbox");
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
