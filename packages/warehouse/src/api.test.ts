@@ -9,6 +9,7 @@ it("exports a small, reviewed public surface", async () => {
       "WarehouseError",
       "connect",
       "dialectFor",
+      "probeOf",
       "redact",
       "relationName",
       "renderNewRowsSql",

@@ -40,6 +40,12 @@ export interface Dialect {
    * still stream). Empty where no such clause is known.
    */
   fence: string;
+  /**
+   * Two independent 64-bit hashes of a key's text, cheap next to SHA-256, or none. Where given,
+   * the acknowledged keys are found by these (a 128-bit identity) and SHA-256 is computed only
+   * for the rows they do not find. Must give the same values on every run for the same text.
+   */
+  probes?: (textExpression: string) => [string, string];
 }
 
 // Identifiers from configs are quoted by knex's own formatter (a qualified name such as
@@ -50,6 +56,9 @@ const quoteWith = (client: "pg" | "mysql2") => (id: string) => {
   if (!builder) builders.set(client, (builder = knex({ client })));
   return builder.raw("??", [id]).toQuery();
 };
+
+// Any two distinct seeds give independent hashes; fixed forever, as they are stored.
+const PROBE_SEEDS = ["0", "6074272981"] as const;
 
 const pipes = (parts: string[]) => parts.join(" || ");
 const doubleQuoted = (id: string) => `"${id.replace(/"/g, '""')}"`;
@@ -77,6 +86,11 @@ export const DIALECTS: Record<DialectName, Dialect> = {
     separator: "chr(31)",
     // A subquery with OFFSET is never pulled up into its parent.
     fence: "OFFSET 0",
+    // hashtextextended is the hash of hash partitions and hash indexes, kept stable across
+    // versions because both are stored; COLLATE "C" makes it hash the bytes, also for columns
+    // whose collation is not deterministic (which would hash 'A' and 'a' alike). A million
+    // keys cost 0.2 s of CPU where SHA-256 cost 1.5 s (measured, PostgreSQL 15).
+    probes: (e) => [`hashtextextended((${e}) COLLATE "C", ${PROBE_SEEDS[0]})`, `hashtextextended((${e}) COLLATE "C", ${PROBE_SEEDS[1]})`],
   },
   redshift: {
     name: "redshift",

@@ -1,5 +1,14 @@
 export { connect, type ConnectOptions, type Row, type Warehouse } from "./connect.js";
 export { DIALECTS, dialectFor, type Dialect, type DialectName } from "./dialect.js";
 export { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
-export { FINGERPRINT_COLUMN, PK_COLUMN, relationName, renderNewRowsSql, selectedColumns, type Extraction, type Relation } from "./sql.js";
+export {
+  FINGERPRINT_COLUMN,
+  PK_COLUMN,
+  probeOf,
+  relationName,
+  renderNewRowsSql,
+  selectedColumns,
+  type Extraction,
+  type Relation,
+} from "./sql.js";
 export type { AckedRow, RejectedRow, RunRecord, StateStore, StateSummary } from "./state.js";

@@ -3,6 +3,16 @@ import { WarehouseError } from "./errors.js";
 
 export const PK_COLUMN = "__ferry_pk";
 export const FINGERPRINT_COLUMN = "__ferry_fp";
+const PROBE_COLUMNS = ["__ferry_pa", "__ferry_pb"] as const;
+
+/**
+ * The key's probes as one opaque value for `AckedRow.probe`, from a row of the new-rows query;
+ * undefined where the dialect has none.
+ */
+export function probeOf(row: Record<string, unknown>): string | undefined {
+  const a = row[PROBE_COLUMNS[0]];
+  return a === undefined || a === null ? undefined : `${a as string}/${row[PROBE_COLUMNS[1]] as string}`;
+}
 
 /** What to extract for one activation: everything the SQL needs, nothing it does not. */
 export interface Extraction {
@@ -73,10 +83,10 @@ export const relationName = (r: Relation): string => [r.database, r.schema, r.na
 
 export const selectedColumns = (x: Pick<Extraction, "columns" | "primaryKey">): string[] => [...new Set([...x.columns, ...x.primaryKey])];
 
-/** SHA-256 hex of the key parts as text, NULL when any part is NULL (such rows are rejected). */
-function pkExpression(dialect: Dialect, alias: string, primaryKey: readonly string[]): string {
+/** The key parts as one text, NULL when any part is NULL (such rows are rejected). */
+function keyText(dialect: Dialect, alias: string, primaryKey: readonly string[]): string {
   const parts = primaryKey.map((c) => dialect.text(`${alias}.${dialect.quote(c)}`));
-  return dialect.sha256(parts.length === 1 ? parts[0]! : dialect.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [dialect.separator, p]))));
+  return parts.length === 1 ? parts[0]! : dialect.concat(parts.flatMap((p, i) => (i === 0 ? [p] : [dialect.separator, p])));
 }
 
 /** SHA-256 of the mapping digest and every extracted value, NULLs marked apart from ''. */
@@ -96,29 +106,57 @@ function fingerprintExpression(dialect: Dialect, alias: string, columns: readonl
 export function renderNewRowsSql(
   dialect: Dialect,
   x: Extraction,
-  options: { fullRefresh?: boolean } = {},
+  options: { fullRefresh?: boolean; byKey?: boolean } = {},
 ): { sql: string; bindings: string[] } {
   const columns = selectedColumns(x);
   const fence = dialect.fence ? ` ${dialect.fence}` : "";
+  const acked = qualifiedState(dialect, x.stateSchema, "acked");
+  const rejected = qualifiedState(dialect, x.stateSchema, "rejected");
+  const source = `FROM ${sourceSql(dialect, x.source)} s${fence}`;
+  const list = columns.map((c) => `s.${dialect.quote(c)}`).join(", ");
+  const pk = (alias: string) => `${dialect.sha256(keyText(dialect, alias, x.primaryKey))} AS ${PK_COLUMN}`;
   // Each hash is computed once a row, in a derived table, and the fingerprint only for rows not
   // yet acknowledged: the fences keep the planner from inlining the expressions into every
   // condition that reads them (PostgreSQL computed the key hash three times a row without).
-  const keyed = [
-    `SELECT ${columns.map((c) => `s.${dialect.quote(c)}`).join(", ")}, ${pkExpression(dialect, "s", x.primaryKey)} AS ${PK_COLUMN}`,
-    `    FROM ${sourceSql(dialect, x.source)} s${fence}`,
-  ].join("\n");
-  const fingerprinted = (where: string) =>
+  const fingerprinted = (keyed: string, where: string) =>
     [
       `SELECT k.*, ${fingerprintExpression(dialect, "k", columns, x.mappingDigest)} AS ${FINGERPRINT_COLUMN}`,
       `  FROM (\n    ${keyed}\n  ) k${where}`,
     ].join("\n");
-  const acked = qualifiedState(dialect, x.stateSchema, "acked");
-  const rejected = qualifiedState(dialect, x.stateSchema, "rejected");
-  if (options.fullRefresh) return { sql: fingerprinted(""), bindings: [] };
-  const sql = [
-    "SELECT f.*",
-    `FROM (\n  ${fingerprinted(`\n  WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = k.${PK_COLUMN})${fence}`)}\n) f`,
-    `WHERE NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = f.${PK_COLUMN} AND r.fingerprint = f.${FINGERPRINT_COLUMN})`,
-  ].join("\n");
-  return { sql, bindings: [x.activation, x.activation] };
+  const known = (alias: string) =>
+    `\n  WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = ${alias}.${PK_COLUMN})${fence}`;
+  const unrejected = `WHERE NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = f.${PK_COLUMN} AND r.fingerprint = f.${FINGERPRINT_COLUMN})`;
+
+  // byKey: the acknowledged keys are looked up by SHA-256 alone, row by row through the index
+  // where the planner likes (a source much smaller than its history); probes are still
+  // selected, to be recorded.
+  const probes = dialect.probes?.(keyText(dialect, "s", x.primaryKey));
+  const probed = probes ? `, ${probes[0]} AS ${PROBE_COLUMNS[0]}, ${probes[1]} AS ${PROBE_COLUMNS[1]}` : "";
+  if (!probes || options.byKey || options.fullRefresh) {
+    const keyed = `SELECT ${list}${probed}, ${pk("s")}\n    ${source}`;
+    if (options.fullRefresh) return { sql: fingerprinted(keyed, ""), bindings: [] };
+    const sql = ["SELECT f.*", `FROM (\n  ${fingerprinted(keyed, known("k"))}\n) f`, unrejected].join("\n");
+    return { sql, bindings: [x.activation, x.activation] };
+  }
+
+  // With probes, a rerun over a large history finds the acknowledged keys by two cheap hashes
+  // (measured at 1M acknowledged rows: 1.3 s against 4.2 s), and SHA-256 is computed only for
+  // the rows they do not find. Those are then looked up by their SHA-256 too, so that keys
+  // acknowledged without probes (by an earlier version), or with probes that no longer match,
+  // are still known: probes only ever save work.
+  const unprobed = `\n    WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.probe_a = c.${PROBE_COLUMNS[0]} AND a.probe_b = c.${PROBE_COLUMNS[1]})${fence}`;
+  const keyed = `SELECT c.*, ${pk("c")}\n    FROM (\n      SELECT ${list}${probed}\n      ${source}\n    ) c${unprobed}`;
+  const sql = ["SELECT f.*", `FROM (\n  ${fingerprinted(keyed, known("k"))}\n) f`, unrejected].join("\n");
+  return { sql, bindings: [x.activation, x.activation, x.activation] };
+}
+
+/**
+ * PostgreSQL: statements whose planned row counts choose between the two lookups of
+ * renderNewRowsSql (by probes, or byKey): the source, and this activation's acknowledgements.
+ */
+export function renderSizeSql(dialect: Dialect, x: Extraction): { source: string; acked: { sql: string; bindings: string[] } } {
+  return {
+    source: `SELECT 1 FROM ${sourceSql(dialect, x.source)} s`,
+    acked: { sql: `SELECT 1 FROM ${qualifiedState(dialect, x.stateSchema, "acked")} a WHERE a.activation = ?`, bindings: [x.activation] },
+  };
 }

@@ -21,6 +21,8 @@ export interface AckedRow {
   pkHash: string;
   eventId: string;
   eventTime: number;
+  /** The key's probes, from `probeOf(row)`, where the dialect has them. */
+  probe?: string | undefined;
 }
 
 export interface RejectedRow {
@@ -128,6 +130,24 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
     }
   }
 
+  /**
+   * Gives an acknowledgement table made by an earlier version its probe columns (its rows keep
+   * none: the new-rows query finds them by SHA-256). Checked before altering: ALTER TABLE waits
+   * for every run reading the table, and would make each new run wait behind it.
+   */
+  async function addProbes(schema: string) {
+    const t = stateTableName(dialect, schema, "acked");
+    const present = await db.raw<{ rows: { n: number }[] }>(
+      `SELECT count(*)::int AS n FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name IN ('probe_a', 'probe_b')`,
+      [t.schema!, t.table],
+    );
+    if (present.rows[0]?.n === 2) return;
+    await db.raw("ALTER TABLE ??.?? ADD COLUMN IF NOT EXISTS probe_a bigint, ADD COLUMN IF NOT EXISTS probe_b bigint", [
+      t.schema!,
+      t.table,
+    ]);
+  }
+
   return {
     async ensure(schema) {
       if (ensured.has(schema)) return;
@@ -153,7 +173,15 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
           // table for every source row (measured), and MySQL's anti-join relies on an index too.
           if (ackLog) t.index(["pk_hash"], "acked_pk_hash", "hash");
           else t.primary(["activation", "pk_hash"]);
+          // No index on the probes: they serve a hash join over the whole log, used only when
+          // the source is not much smaller than it (see newRows); a second hash index would
+          // cost as much again as the first at every insert (measured).
+          if (dialect.probes) {
+            t.bigInteger("probe_a");
+            t.bigInteger("probe_b");
+          }
         });
+        if (dialect.probes) await addProbes(schema);
         await createTable(schema, "rejected", (t) => {
           t.string("activation", 128).notNullable();
           t.string("pk_hash", 64).notNullable();
@@ -215,15 +243,17 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
               !r.pkHash.includes(",") &&
               r.eventId.length > 0 &&
               !r.eventId.includes(",") &&
-              Number.isSafeInteger(r.eventTime),
+              Number.isSafeInteger(r.eventTime) &&
+              (r.probe === undefined || !r.probe.includes(",")),
           );
           if (!safe) throw new Error("refusing to record an acknowledgement with an unexpected key, event id or time");
           const t = stateTableName(dialect, schema, "acked");
+          // A probe travels as "a/b" (both bigints); a row without one records NULLs.
           const insert = (onConflict: string) =>
             db.raw(
-              `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at)
-               SELECT ?, u.pk, u.id, u.t, ?, ?
-               FROM unnest(string_to_array(?, ','), string_to_array(?, ','), string_to_array(?, ',')::bigint[]) AS u(pk, id, t) ${onConflict}`,
+              `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b)
+               SELECT ?, u.pk, u.id, u.t, ?, ?, NULLIF(split_part(u.pr, '/', 1), '')::bigint, NULLIF(split_part(u.pr, '/', 2), '')::bigint
+               FROM unnest(string_to_array(?, ','), string_to_array(?, ','), string_to_array(?, ',')::bigint[], string_to_array(?, ',')) AS u(pk, id, t, pr) ${onConflict}`,
               [
                 t.schema!,
                 t.table,
@@ -233,6 +263,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
                 rows.map((r) => r.pkHash).join(","),
                 rows.map((r) => r.eventId).join(","),
                 rows.map((r) => r.eventTime).join(","),
+                rows.map((r) => r.probe ?? "").join(","),
               ],
             );
           // A plain INSERT: the log has no unique key. On a table made by an earlier version

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse } from "@ferry/testkit/warehouses";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { connect, type ConnectOptions, type Row, type Warehouse } from "./connect.js";
-import { qualifiedState, type Extraction } from "./sql.js";
+import { probeOf, qualifiedState, renderNewRowsSql, type Extraction } from "./sql.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -71,13 +71,19 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     // Same key, same hash, whatever the warehouse: event_ids do not depend on the driver.
     expect(first!["__ferry_pk"]).toBe(sha("1"));
     expect(first!["__ferry_fp"]).toMatch(/^[0-9a-f]{64}$/);
-    expect(Object.keys(first!).sort()).toEqual(["__ferry_fp", "__ferry_pk", "amount", "email", "order_id", "purchased_at"]);
+    // PostgreSQL adds the key's probes, recorded with the acknowledgement.
+    const probes = kind === "postgres" ? ["__ferry_pa", "__ferry_pb"] : [];
+    expect(Object.keys(first!).sort()).toEqual(["__ferry_fp", ...probes, "__ferry_pk", "amount", "email", "order_id", "purchased_at"]);
+    if (kind === "postgres") expect(probeOf(first!)).toMatch(/^-?\d+\/-?\d+$/);
+    else expect(probeOf(first!)).toBeUndefined();
     expect(await wh.countNewRows(x())).toBe(2500);
   });
 
   it("anti-joins acknowledged rows and unchanged rejections in the warehouse", async () => {
     const rows = await all(wh.newRows(x()));
-    const ack = rows.slice(0, 2000).map((r) => ({ pkHash: String(r["__ferry_pk"]), eventId: `e${String(r["order_id"])}`, eventTime: 1 }));
+    const ack = rows
+      .slice(0, 2000)
+      .map((r) => ({ pkHash: String(r["__ferry_pk"]), eventId: `e${String(r["order_id"])}`, eventTime: 1, probe: probeOf(r) }));
     await wh.state.recordAcked(temp.stateSchema, "orders", "run-1", ack);
     const rejected = rows
       .slice(2000, 2010)
@@ -316,6 +322,11 @@ describeWarehouses(["postgres"], (kind) => {
       );
       expect(await wh.state.forgetSuperseded("legacy", "orders", "r2")).toBe(0);
       expect((await wh.state.show("legacy", "orders")).acked).toBe(4);
+      // It was given the probe columns, and no index more; its rows have no probes.
+      const columns = await wh.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = 'legacy' AND table_name = 'acked'",
+      );
+      expect(columns.map((r) => r["column_name"])).toEqual(expect.arrayContaining(["probe_a", "probe_b"]));
       const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = 'legacy' AND tablename = 'acked'");
       expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringContaining("(activation, pk_hash)")]);
     }));
@@ -325,6 +336,71 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.state.ensure(temp.stateSchema);
       const indexes = await wh.execute("SELECT indexdef FROM pg_indexes WHERE schemaname = ? AND tablename = 'acked'", [temp.stateSchema]);
       expect(indexes.map((r) => r["indexdef"])).toEqual([expect.stringMatching(/USING hash \(pk_hash\)$/)]);
+    }));
+
+  it("knows keys acknowledged without probes, or with probes that no longer match, by their SHA-256", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      stateSchema = temp.stateSchema;
+      await seedOrders(wh, 30);
+      await wh.execute(`CREATE SCHEMA ${temp.stateSchema}`);
+      await wh.execute(
+        `CREATE TABLE ${temp.stateSchema}.acked (activation varchar(128) NOT NULL, pk_hash varchar(64) NOT NULL, event_id varchar(200) NOT NULL,
+         event_time bigint NOT NULL, run_id varchar(40) NOT NULL, acked_at bigint NOT NULL)`,
+      );
+      await wh.state.ensure(temp.stateSchema);
+      const rows = await all(wh.newRows(x()));
+      const ack = (r: Row, probe: boolean) => ({
+        pkHash: String(r["__ferry_pk"]),
+        eventId: `e${String(r["order_id"])}`,
+        eventTime: 1,
+        probe: probe ? probeOf(r) : undefined,
+      });
+      // 10 recorded by an earlier version (no probes), 10 with probes.
+      await wh.state.recordAcked(
+        temp.stateSchema,
+        "orders",
+        "r1",
+        rows.slice(0, 10).map((r) => ack(r, false)),
+      );
+      await wh.state.recordAcked(
+        temp.stateSchema,
+        "orders",
+        "r2",
+        rows.slice(10, 20).map((r) => ack(r, true)),
+      );
+      expect(await wh.execute(`SELECT count(*)::int AS n FROM ${temp.stateSchema}.acked WHERE probe_a IS NULL`)).toEqual([{ n: 10 }]);
+      // Both lookups, by probes and by key alone, find the same rows.
+      const fresh = async (byKey: boolean) => {
+        const { sql, bindings } = renderNewRowsSql(wh.dialect, x(), { byKey });
+        return (await wh.execute(sql, bindings)).map((r) => Number(r["order_id"])).sort((a, b) => a - b);
+      };
+      const unsent = Array.from({ length: 10 }, (_, i) => 21 + i);
+      expect(await fresh(false)).toEqual(unsent);
+      expect(await fresh(true)).toEqual(unsent);
+      expect((await all(wh.newRows(x()))).length).toBe(10);
+      // Were the probe function ever to change, nothing acknowledged would be sent again.
+      await wh.execute(`UPDATE ${temp.stateSchema}.acked SET probe_a = probe_a + 1`);
+      expect(await fresh(false)).toEqual(unsent);
+    }));
+
+  it("tells apart keys that a non-deterministic collation calls equal", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      stateSchema = temp.stateSchema;
+      await wh.execute("CREATE COLLATION IF NOT EXISTS ferry_test_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
+      await wh.execute("CREATE TABLE codes (code text COLLATE ferry_test_ci, purchased_at text, email text, amount numeric)");
+      await wh.execute(
+        "INSERT INTO codes VALUES ('ABC', '2025-11-20 10:00:00', 'a@example.com', 1), ('abc', '2025-11-20 10:00:00', 'b@example.com', 2)",
+      );
+      await wh.state.ensure(temp.stateSchema);
+      const extraction = x({ source: { table: "codes" }, primaryKey: ["code"] });
+      const rows = await all(wh.newRows(extraction));
+      expect(rows.map((r) => r["code"]).sort()).toEqual(["ABC", "abc"]);
+      expect(new Set(rows.map(probeOf)).size).toBe(2);
+      const upper = rows.find((r) => r["code"] === "ABC")!;
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [
+        { pkHash: String(upper["__ferry_pk"]), eventId: "e1", eventTime: 1, probe: probeOf(upper) },
+      ]);
+      expect((await all(wh.newRows(extraction))).map((r) => r["code"])).toEqual(["abc"]);
     }));
 });
 

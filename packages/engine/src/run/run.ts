@@ -8,7 +8,7 @@ import {
   type TikTokEvent,
   REJECT_REASONS,
 } from "@ferry/tiktok";
-import { FINGERPRINT_COLUMN, PK_COLUMN, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
+import { FINGERPRINT_COLUMN, PK_COLUMN, probeOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
@@ -41,13 +41,15 @@ class Batch {
   readonly events: TikTokEvent[] = [];
   readonly keys: string[] = [];
   readonly fingerprints: string[] = [];
+  readonly probes: (string | undefined)[] = [];
   get size() {
     return this.events.length;
   }
-  push(event: TikTokEvent, key: string, fingerprint: string) {
+  push(event: TikTokEvent, key: string, fingerprint: string, probe: string | undefined) {
     this.events.push(event);
     this.keys.push(key);
     this.fingerprints.push(fingerprint);
+    this.probes.push(probe);
   }
 }
 
@@ -174,7 +176,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     };
 
     // The client serialises the events when called and keeps only the body: while TikTok
-    // answers, a batch in flight holds its keys, times and fingerprints, and no event objects.
+    // answers, a batch in flight holds its keys, times, fingerprints and probes, and no event objects.
     const send = (full: Batch): Promise<void> => {
       batches++;
       if (dryRun) {
@@ -183,10 +185,16 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       }
       const times = full.events.map((e) => e.event_time);
       const outcome = deps.tiktok!.sendBatch(eventSetId!, full.events, { testEventCode: plan.destination.testEventCode });
-      return record(outcome, full.keys, times, full.fingerprints);
+      return record(outcome, full.keys, times, full.fingerprints, full.probes);
     };
 
-    const record = async (sending: Promise<BatchOutcome>, keys: string[], times: number[], fingerprints: string[]) => {
+    const record = async (
+      sending: Promise<BatchOutcome>,
+      keys: string[],
+      times: number[],
+      fingerprints: string[],
+      probes: (string | undefined)[],
+    ) => {
       const outcome = await sending;
       requests += outcome.requests;
       retries.throttled += outcome.retries.throttled;
@@ -208,7 +216,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           sample("tiktok_refused", "event", undefined, eventId(name, pkHash), r.message);
           tiktokRejections.push({ pkHash, fingerprint: fingerprints[i]!, reason: "tiktok_refused", message: r.message });
         } else {
-          acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]! });
+          acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]!, probe: probes[i] });
         }
       });
       // Only now, after TikTok's acknowledgement, does the state say these were sent.
@@ -251,7 +259,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             const pkHash = row[PK_COLUMN] as string | null;
             const result = mapper(row, pkHash);
             if (result.ok) {
-              batch.push(result.event, pkHash!, row[FINGERPRINT_COLUMN] as string);
+              batch.push(result.event, pkHash!, row[FINGERPRINT_COLUMN] as string, probeOf(row));
               if (batch.size >= plan.destination.batchSize) {
                 dispatch();
                 await bounded();
