@@ -295,9 +295,11 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     return source * BY_KEY_RATIO < acked;
   }
 
+  const newRowsSql = async (x: Extraction, fullRefresh: boolean | undefined) =>
+    renderNewRowsSql(dialect, x, { fullRefresh, byKey: await lookUpByKey(x, fullRefresh) });
+
   async function* newRows(x: Extraction, opts: { fullRefresh?: boolean; signal?: AbortSignal; whileRecording?: boolean }) {
-    const byKey = await lookUpByKey(x, opts.fullRefresh);
-    const { sql, bindings } = renderNewRowsSql(dialect, x, { fullRefresh: opts.fullRefresh, byKey });
+    const { sql, bindings } = await newRowsSql(x, opts.fullRefresh);
     yield* stream(sql, bindings, opts.signal, opts.whileRecording);
   }
 
@@ -308,8 +310,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       return stream(sql, bindings, opts.signal);
     },
     async countNewRows(x, opts = {}) {
-      const byKey = await lookUpByKey(x, opts.fullRefresh);
-      const { sql, bindings } = renderNewRowsSql(dialect, x, { fullRefresh: opts.fullRefresh, byKey });
+      const { sql, bindings } = await newRowsSql(x, opts.fullRefresh);
       const rows = await this.execute(`SELECT COUNT(*) AS n FROM (\n${sql}\n) q`, bindings);
       return Number(rows[0]?.["n"] ?? 0);
     },

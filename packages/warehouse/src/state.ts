@@ -246,7 +246,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
               Number.isSafeInteger(r.eventTime) &&
               (r.probe === undefined || !r.probe.includes(",")),
           );
-          if (!safe) throw new Error("refusing to record an acknowledgement with an unexpected key, event id or time");
+          if (!safe) throw new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
           const t = stateTableName(dialect, schema, "acked");
           // A probe travels as "a/b" (both bigints); a row without one records NULLs.
           const insert = (onConflict: string) =>
