@@ -23,12 +23,18 @@ export interface Warehouse {
    */
   newRows(x: Extraction, options?: { fullRefresh?: boolean; signal?: AbortSignal; whileRecording?: boolean }): AsyncIterable<Row[]>;
   countNewRows(x: Extraction, options?: { fullRefresh?: boolean }): Promise<number>;
-  /** Any query, streamed in chunks the same way (the benchmark's floor reads through it). */
+  /**
+   * Any query, streamed in chunks the same way (the benchmark's floor reads through it). As with
+   * execute, `?` marks a binding only when bindings are given; without, SQL runs as written.
+   */
   streamQuery(sql: string, bindings?: readonly unknown[], options?: { signal?: AbortSignal }): AsyncIterable<Row[]>;
   readonly state: StateStore;
   /** Runs `fn` holding the activation's lock; throws WarehouseError("lock_held") when another run has it. */
   withLock<T>(activation: string, stateSchema: string, fn: () => Promise<T>): Promise<T>;
-  /** Administrative SQL (demo seeding, tests); returns rows for SELECTs. */
+  /**
+   * Administrative SQL (demo seeding, tests); returns rows for SELECTs. With bindings, each `?`
+   * is one (knex's placeholders); without, the SQL runs exactly as written, `?` and all.
+   */
   execute(sql: string, bindings?: readonly unknown[]): Promise<Row[]>;
   close(): Promise<void>;
 }
@@ -197,9 +203,8 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       yield* cursorStream(sql, bindings, signal);
       return;
     }
-    const rows = db
-      .raw(sql, bindings as Knex.RawBinding[])
-      .stream({ highWaterMark: chunkSize, batchSize: chunkSize } as never) as unknown as AsyncIterable<Row> & NodeJS.EventEmitter;
+    const rows = raw(sql, bindings).stream({ highWaterMark: chunkSize, batchSize: chunkSize } as never) as unknown as AsyncIterable<Row> &
+      NodeJS.EventEmitter;
     // knex gives the connection back on the stream's "close" event; close() waits for it, or
     // knex would release into a destroyed pool.
     // (events.once would settle early, on "error".)
@@ -232,10 +237,12 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    * 7.8 s, with fewer rows alive at each collection).
    */
   async function* cursorStream(sql: string, bindings: readonly unknown[], signal?: AbortSignal): AsyncGenerator<Row[]> {
-    const native = db
-      .raw(sql, bindings as Knex.RawBinding[])
-      .toSQL()
-      .toNative();
+    const native = bindings.length
+      ? db
+          .raw(sql, bindings as Knex.RawBinding[])
+          .toSQL()
+          .toNative()
+      : { sql, bindings: [] };
     const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
@@ -273,6 +280,31 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     }
   }
 
+  // knex reads every `?` as a placeholder, also inside string literals; without bindings, the
+  // SQL must reach the driver as written. MySQL's and SQLite's clients leave it so when knex is
+  // given no bindings array; knex's PostgreSQL client would still number each `?` ($1, $2, …),
+  // so such SQL goes to the driver itself (see query).
+  const raw = (sql: string, bindings: readonly unknown[]) => (bindings.length ? db.raw(sql, bindings as Knex.RawBinding[]) : db.raw(sql));
+
+  /** The rows a statement returns (of its last statement, for several). */
+  async function query(sql: string, bindings: readonly unknown[]): Promise<Row[]> {
+    return run("query", async () => {
+      if (dialect.name === "postgres" && bindings.length === 0) {
+        const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
+        try {
+          const result = (await conn.query(sql)) as pg.QueryResult<Row> | pg.QueryResult<Row>[];
+          return (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? [];
+        } finally {
+          await db.client.releaseConnection(conn);
+        }
+      }
+      const result = await raw(sql, bindings);
+      if (dialect.name === "postgres") return (result as { rows: Row[] }).rows;
+      if (dialect.name === "mysql") return (Array.isArray((result as unknown[])[0]) ? (result as Row[][])[0] : []) as Row[];
+      return (Array.isArray(result) ? result : []) as Row[];
+    });
+  }
+
   const state = createStateStore(db, dialect, run);
 
   /**
@@ -284,14 +316,11 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   async function lookUpByKey(x: Extraction, fullRefresh: boolean | undefined): Promise<boolean> {
     if (!dialect.probes || fullRefresh) return false;
     const sizes = renderSizeSql(dialect, x);
-    const planned = (sql: string, bindings: readonly string[]) =>
-      run("query", async () => {
-        const result = (await db.raw(`EXPLAIN (FORMAT JSON) ${sql}`, bindings)) as {
-          rows: { "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[];
-        };
-        return Number(result.rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
-      });
-    const [source, acked] = [await planned(sizes.source, []), await planned(sizes.acked.sql, sizes.acked.bindings)];
+    const planned = async (sql: string) => {
+      const rows = (await query(`EXPLAIN (FORMAT JSON) ${sql}`, [])) as { "QUERY PLAN": [{ Plan: { "Plan Rows": number } }] }[];
+      return Number(rows[0]?.["QUERY PLAN"][0].Plan["Plan Rows"] ?? 0);
+    };
+    const [source, acked] = [await planned(sizes.source), await planned(sizes.acked)];
     return source * BY_KEY_RATIO < acked;
   }
 
@@ -299,8 +328,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     renderNewRowsSql(dialect, x, { fullRefresh, byKey: await lookUpByKey(x, fullRefresh) });
 
   async function* newRows(x: Extraction, opts: { fullRefresh?: boolean; signal?: AbortSignal; whileRecording?: boolean }) {
-    const { sql, bindings } = await newRowsSql(x, opts.fullRefresh);
-    yield* stream(sql, bindings, opts.signal, opts.whileRecording);
+    yield* stream(await newRowsSql(x, opts.fullRefresh), [], opts.signal, opts.whileRecording);
   }
 
   return {
@@ -310,8 +338,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       return stream(sql, bindings, opts.signal);
     },
     async countNewRows(x, opts = {}) {
-      const { sql, bindings } = await newRowsSql(x, opts.fullRefresh);
-      const rows = await this.execute(`SELECT COUNT(*) AS n FROM (\n${sql}\n) q`, bindings);
+      const rows = await query(`SELECT COUNT(*) AS n FROM (\n${await newRowsSql(x, opts.fullRefresh)}\n) q`, []);
       return Number(rows[0]?.["n"] ?? 0);
     },
     state,
@@ -323,14 +350,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
         await lock.release();
       }
     },
-    async execute(sql, bindings = []) {
-      return run("query", async () => {
-        const result = await db.raw(sql, bindings as Knex.RawBinding[]);
-        if (dialect.name === "postgres") return (result as { rows: Row[] }).rows;
-        if (dialect.name === "mysql") return (Array.isArray((result as unknown[])[0]) ? (result as Row[][])[0] : []) as Row[];
-        return (Array.isArray(result) ? result : []) as Row[];
-      });
-    },
+    execute: (sql, bindings = []) => query(sql, bindings),
     close: async () => {
       await Promise.all(openStreams);
       await db.destroy();

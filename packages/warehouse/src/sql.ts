@@ -100,14 +100,24 @@ function fingerprintExpression(dialect: Dialect, alias: string, columns: readonl
 }
 
 /**
- * The query selecting the rows still to send: the segment anti-joined, in the warehouse, with
- * the acknowledged conversions and with rejections whose values have not changed since.
+ * An activation's name as a SQL string literal. The statements that hold a user's query take
+ * no bindings: drivers and knex read every `?` as a placeholder, also one inside the query's
+ * string literals or PostgreSQL's jsonb `?` operator. The names Ferry accepts need no escaping;
+ * anything else is refused rather than escaped per warehouse (MySQL reads backslashes).
  */
-export function renderNewRowsSql(
-  dialect: Dialect,
-  x: Extraction,
-  options: { fullRefresh?: boolean; byKey?: boolean } = {},
-): { sql: string; bindings: string[] } {
+function activationLiteral(activation: string): string {
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(activation)) {
+    throw new WarehouseError("query", "activation names are letters, digits, - and _ (at most 128)");
+  }
+  return `'${activation}'`;
+}
+
+/**
+ * The query selecting the rows still to send: the segment anti-joined, in the warehouse, with
+ * the acknowledged conversions and with rejections whose values have not changed since. It
+ * takes no bindings, and runs as written.
+ */
+export function renderNewRowsSql(dialect: Dialect, x: Extraction, options: { fullRefresh?: boolean; byKey?: boolean } = {}): string {
   const columns = selectedColumns(x);
   const fence = dialect.fence ? ` ${dialect.fence}` : "";
   const acked = qualifiedState(dialect, x.stateSchema, "acked");
@@ -123,8 +133,9 @@ export function renderNewRowsSql(
       `SELECT k.*, ${fingerprintExpression(dialect, "k", columns, x.mappingDigest)} AS ${FINGERPRINT_COLUMN}`,
       `  FROM (\n    ${keyed}\n  ) k${where}`,
     ].join("\n");
-  const known = `\n  WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.pk_hash = k.${PK_COLUMN})${fence}`;
-  const unrejected = `WHERE NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ? AND r.pk_hash = f.${PK_COLUMN} AND r.fingerprint = f.${FINGERPRINT_COLUMN})`;
+  const activation = activationLiteral(x.activation);
+  const known = `\n  WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.pk_hash = k.${PK_COLUMN})${fence}`;
+  const unrejected = `WHERE NOT EXISTS (SELECT 1 FROM ${rejected} r WHERE r.activation = ${activation} AND r.pk_hash = f.${PK_COLUMN} AND r.fingerprint = f.${FINGERPRINT_COLUMN})`;
 
   // byKey: the acknowledged keys are looked up by SHA-256 alone, row by row through the index
   // where the planner likes (a source much smaller than its history); probes are still
@@ -132,7 +143,7 @@ export function renderNewRowsSql(
   const probes = dialect.probes?.(keyText(dialect, "s", x.primaryKey));
   const probed = probes ? `, ${probes[0]} AS ${PROBE_COLUMNS[0]}, ${probes[1]} AS ${PROBE_COLUMNS[1]}` : "";
   const direct = `SELECT ${list}${probed}, ${pk("s")}\n    ${source}`;
-  if (options.fullRefresh) return { sql: fingerprinted(direct, ""), bindings: [] };
+  if (options.fullRefresh) return fingerprinted(direct, "");
 
   // With probes, a rerun over a large history finds the acknowledged keys by two cheap hashes
   // (measured at 1M acknowledged rows: 1.3 s against 4.2 s), and SHA-256 is computed only for
@@ -142,19 +153,19 @@ export function renderNewRowsSql(
   const byProbes = probes !== undefined && !options.byKey;
   const keyed = byProbes
     ? `SELECT c.*, ${pk("c")}\n    FROM (\n      SELECT ${list}${probed}\n      ${source}\n    ) c` +
-      `\n    WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ? AND a.probe_a = c.${PROBE_COLUMNS[0]} AND a.probe_b = c.${PROBE_COLUMNS[1]})${fence}`
+      `\n    WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.probe_a = c.${PROBE_COLUMNS[0]} AND a.probe_b = c.${PROBE_COLUMNS[1]})${fence}`
     : direct;
-  const sql = ["SELECT f.*", `FROM (\n  ${fingerprinted(keyed, known)}\n) f`, unrejected].join("\n");
-  return { sql, bindings: Array<string>(byProbes ? 3 : 2).fill(x.activation) };
+  return ["SELECT f.*", `FROM (\n  ${fingerprinted(keyed, known)}\n) f`, unrejected].join("\n");
 }
 
 /**
  * PostgreSQL: statements whose planned row counts choose between the two lookups of
  * renderNewRowsSql (by probes, or byKey): the source, and this activation's acknowledgements.
+ * Like it, they take no bindings.
  */
-export function renderSizeSql(dialect: Dialect, x: Extraction): { source: string; acked: { sql: string; bindings: string[] } } {
+export function renderSizeSql(dialect: Dialect, x: Extraction): { source: string; acked: string } {
   return {
     source: `SELECT 1 FROM ${sourceSql(dialect, x.source)} s`,
-    acked: { sql: `SELECT 1 FROM ${qualifiedState(dialect, x.stateSchema, "acked")} a WHERE a.activation = ?`, bindings: [x.activation] },
+    acked: `SELECT 1 FROM ${qualifiedState(dialect, x.stateSchema, "acked")} a WHERE a.activation = ${activationLiteral(x.activation)}`,
   };
 }

@@ -36,7 +36,7 @@ export interface SyncPlan {
     | { kind: "dbt_model"; text: string; uniqueId: string; relation: Relation };
   extraction: Extraction;
   /** The new-rows SQL, when the dialect is known. */
-  sql: { text: string; bindings: string[] } | null;
+  sql: { text: string } | null;
   /** Field by field: where the value comes from, where it lands, and how it is sent. */
   mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string; sentAs: string }[];
   mappingSpec: Mapping;
@@ -139,8 +139,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   if (url) {
     const d = dialectFor(url);
     dialect = d.name;
-    const rendered = renderNewRowsSql(d, extraction);
-    sql = { text: rendered.sql, bindings: rendered.bindings };
+    sql = { text: renderNewRowsSql(d, extraction) };
   }
 
   const body: Omit<SyncPlan, "contentHash"> = {
