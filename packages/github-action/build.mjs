@@ -1,9 +1,10 @@
-// Bundles the action into one file that runs with no install (GitHub runs dist/index.js as is).
+// Bundles the action into files that run with no install: GitHub runs dist/index.js as is,
+// which runs dist/run.js (everything else) in a worker thread. `node build.mjs [outdir]`.
 import { build } from "esbuild";
 
 await build({
-  entryPoints: ["src/index.ts"],
-  outfile: process.argv[2] ?? "dist/index.js",
+  entryPoints: { index: "src/index.ts", run: "src/run.ts" },
+  outdir: process.argv[2] ?? "dist",
   bundle: true,
   platform: "node",
   target: "node20",

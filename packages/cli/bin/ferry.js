@@ -1,24 +1,46 @@
 #!/usr/bin/env node
-import { main } from "../dist/index.js";
+// The command runs in a worker thread, whose young generation can be sized (see
+// RUN_RESOURCE_LIMITS); this thread only relays signals and the exit code. It loads nothing
+// else, so the CLI's modules are loaded once.
+import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
+import { RUN_RESOURCE_LIMITS } from "@ferry/engine/heap";
 
-// First Ctrl-C stops gracefully (batches in flight finish and are recorded); a second one exits.
-const controller = new AbortController();
-let interrupted = false;
-const stop = () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
-  process.stderr.write("\nstopping after the batches in flight (Ctrl-C again to quit now)…\n");
-  controller.abort();
-};
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
-
-process.exitCode = await main(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  cwd: process.cwd(),
-  signal: controller.signal,
-});
-process.removeListener("SIGINT", stop);
-process.removeListener("SIGTERM", stop);
+if (isMainThread) {
+  const worker = new Worker(new URL(import.meta.url), {
+    workerData: { args: process.argv.slice(2), stdoutTTY: process.stdout.isTTY === true, stderrTTY: process.stderr.isTTY === true },
+    resourceLimits: RUN_RESOURCE_LIMITS,
+  });
+  // First Ctrl-C stops gracefully (batches in flight finish and are recorded); a second one exits.
+  let interrupted = false;
+  const stop = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    process.stderr.write("\nstopping after the batches in flight (Ctrl-C again to quit now)…\n");
+    worker.postMessage("abort");
+  };
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
+  worker.on("error", (error) => {
+    process.stderr.write(`error ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
+  worker.on("exit", (code) => {
+    process.exitCode ||= code;
+    process.removeListener("SIGINT", stop);
+    process.removeListener("SIGTERM", stop);
+  });
+} else {
+  const { main } = await import("../dist/index.js");
+  const controller = new AbortController();
+  parentPort.on("message", (message) => message === "abort" && controller.abort());
+  parentPort.unref();
+  // A worker's stdout and stderr are relayed to the process's; only whether they are
+  // terminals must be told.
+  process.exitCode = await main(workerData.args, {
+    stdout: { write: (text) => process.stdout.write(text), isTTY: workerData.stdoutTTY },
+    stderr: { write: (text) => process.stderr.write(text), isTTY: workerData.stderrTTY },
+    env: process.env,
+    cwd: process.cwd(),
+    signal: controller.signal,
+  });
+}

@@ -137,3 +137,49 @@ it("asks for confirmation before a full refresh", async () => {
   expect(r.stderr).toContain("48 hours");
   expect(r.stderr).toContain("--yes");
 });
+
+it("runs in a worker thread that stops gracefully on SIGTERM: batches in flight are recorded, and the exit code says so", async () => {
+  const temp = await createTempWarehouse("sqlite");
+  const warehouse = connect(temp.url);
+  // 40 requests, 4 at a time, 200 ms each: the signal, sent when the first is answered, arrives
+  // with batches in flight and most of the run ahead.
+  let answered!: () => void;
+  const firstAnswer = new Promise<void>((resolve) => (answered = resolve));
+  const sandbox = await startSandbox({ faults: { latencyMs: 200 }, onTrack: () => answered() });
+  try {
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, ROWS, NOW);
+    const cwd = await testdir({
+      "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: SHOP_WAREHOUSE_URL\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
+      "activations/orders.yml": activationYaml({ name: "orders", warehouse: "main", query: "select * from orders", batchSize: 50 }),
+    });
+    const env = {
+      SHOP_WAREHOUSE_URL: temp.url,
+      TIKTOK_ACCESS_TOKEN: sandbox.token,
+      TIKTOK_API_BASE_URL: sandbox.url,
+      PATH: process.env["PATH"] ?? "",
+    };
+    const child = spawn(process.execPath, [BIN, "run", "--format", "json"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d));
+    child.stderr.on("data", (d: Buffer) => (stderr += d));
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // The signal goes to the process, whose main thread relays it to the worker running the command.
+    await firstAnswer;
+    child.kill("SIGTERM");
+    expect(await exited).toBe(1);
+    expect(stderr).toContain("stopping after the batches in flight");
+    const [report] = JSON.parse(stdout);
+    expect(report).toMatchObject({ activation: "orders", status: "cancelled" });
+    expect(report.counts.sent).toBeGreaterThan(0);
+    expect(report.counts.sent).toBeLessThan(expectedSent(1, ROWS));
+    // What the worker recorded is exactly what TikTok acknowledged.
+    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateSchema}_acked`);
+    expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
+  } finally {
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  }
+});

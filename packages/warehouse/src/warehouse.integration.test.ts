@@ -155,31 +155,39 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(await wh.countNewRows(x())).toBe(2500);
   });
 
-  it("records acknowledgements as given, and refuses values that would shift its lists", async () => {
+  it("records acknowledgements as given, and refuses values that would shift its columns", async () => {
     const good = { pkHash: "d".repeat(64), eventId: "acks:" + "d".repeat(32), eventTime: 1_764_000_000 };
     await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [good, { ...good, pkHash: "e".repeat(64) }]);
     // A batch holding one key already recorded still records the others.
     await wh.state.recordAcked(temp.stateSchema, "acks", "r2", [{ ...good, pkHash: "c".repeat(64) }, good]);
-    // PostgreSQL receives each list as one text parameter split on commas (other warehouses bind
-    // each value): a value holding a comma would shift the lists, so it is refused before it is
-    // sent, and nothing in a value is read as SQL or as an array literal.
+    // PostgreSQL receives the rows by COPY, in its text format (other warehouses bind each
+    // value): a tab, a line break or a backslash in a value would shift the columns or be read
+    // as an escape, so it is refused before anything is sent; nothing else in a value is read.
     if (kind === "postgres") {
       const hostile = [
-        { ...good, pkHash: `${"f".repeat(64)},${"0".repeat(64)}` },
-        { ...good, pkHash: `${"f".repeat(31)},${"0".repeat(32)}` },
+        { ...good, pkHash: `${"f".repeat(31)}\t${"0".repeat(32)}` },
         { ...good, pkHash: "f".repeat(63) },
-        { ...good, eventId: "acks:x,acks:y" },
+        { ...good, eventId: "acks:x\nacks:y" },
+        { ...good, eventId: "acks:x\racks:y" },
+        { ...good, eventId: "acks:x\\N" },
         { ...good, eventId: "" },
         { ...good, eventTime: 1.5 },
+        { ...good, probe: "1\t2/3" },
       ];
       for (const row of hostile) {
         await expect(wh.state.recordAcked(temp.stateSchema, "acks", "r2", [good, row])).rejects.toThrow(/refusing to record/);
       }
-      const verbatim = { pkHash: `{"${"e".repeat(60)}"}`, eventId: `acks:'}{"x\\`, eventTime: -1 };
-      await wh.state.recordAcked(temp.stateSchema, "verbatim", "r2", [verbatim]);
+      await expect(wh.state.recordAcked(temp.stateSchema, "acks", "r\\2", [good])).rejects.toThrow(/refusing to record/);
+      const verbatim = { pkHash: `{"${"e".repeat(56)}",N,'}`, eventId: `acks:'}{"x,y;--`, eventTime: -1, probe: "-9223372036854775808/42" };
+      await wh.state.recordAcked(temp.stateSchema, "verbatim", "r2", [verbatim, { ...verbatim, pkHash: "a".repeat(64) }]);
       expect(
-        await wh.execute(`SELECT pk_hash, event_id, event_time FROM "${temp.stateSchema}".acked WHERE activation = 'verbatim'`),
-      ).toEqual([{ pk_hash: verbatim.pkHash, event_id: verbatim.eventId, event_time: "-1" }]);
+        await wh.execute(
+          `SELECT pk_hash, event_id, event_time, probe_a, probe_b FROM "${temp.stateSchema}".acked WHERE activation = 'verbatim' ORDER BY pk_hash`,
+        ),
+      ).toEqual([
+        { pk_hash: "a".repeat(64), event_id: verbatim.eventId, event_time: "-1", probe_a: "-9223372036854775808", probe_b: "42" },
+        { pk_hash: verbatim.pkHash, event_id: verbatim.eventId, event_time: "-1", probe_a: "-9223372036854775808", probe_b: "42" },
+      ]);
     }
     expect((await wh.state.show(temp.stateSchema, "acks")).acked).toBe(3);
     await wh.state.reset(temp.stateSchema, "acks");

@@ -1,0 +1,13 @@
+/**
+ * Resource limits for the thread that runs syncs (the `ferry` binary and the GitHub Action run
+ * their work in a worker thread with these; the benchmark measures the same way).
+ *
+ * Why: a run allocates some 6 KB a row (driver rows, events, JSON), nearly all of it dead within
+ * a batch. V8's default young generation (48 MB on 64-bit) filled up about 390 times a
+ * million-row run, and each collection copied the rows and batches still in flight: 1.5 s of
+ * the process's 9 s of CPU. With 96 MB the same run took 11.5-12.2 s instead of 12.3-13.0 s,
+ * 8.4-9.5 CPU-s instead of 9.6-10.3, and peaked lower (178-191 MB against 216-218 MB RSS);
+ * 192 MB gained little more and peaked at 245 MB (PostgreSQL, measured on a 2-core Xeon).
+ * Node sets the size only when a heap is created, by a command-line flag or for a worker.
+ */
+export const RUN_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 96 } as const;
