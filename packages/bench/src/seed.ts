@@ -23,7 +23,7 @@ export async function seed(warehouse: Warehouse, from: number, to: number, nowMs
        FROM generate_series(?::bigint, ?::bigint) g`,
       [now, from, to],
     );
-    await warehouse.execute("ANALYZE conversions");
+    await warehouse.execute("VACUUM ANALYZE conversions");
     return;
   }
   if (from === 1) {
