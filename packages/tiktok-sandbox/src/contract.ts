@@ -70,70 +70,87 @@ function isLowerHex64(v: string): boolean {
   return true;
 }
 
-// Field paths for messages are built only when refusing: accepted events cost no strings.
-function checkIdentifier(at: () => string, value: unknown): Refusal | undefined {
-  const values = typeof value === "string" ? [value] : value;
-  if (!Array.isArray(values) || values.length === 0)
-    return new Refusal(40002, `${at()} must be a SHA-256 hex string or a non-empty array of them`);
-  for (let i = 0; i < values.length; i++) {
-    const v: unknown = values[i];
-    const where = () => `${at()}[${i}]`;
-    if (typeof v !== "string") return new Refusal(40002, `${where()} must be a string`);
+// Field paths for messages are built only when refusing: an accepted event costs no strings,
+// arrays or closures (a million events a benchmark; checking them took 0.84 s before).
+function checkIdentifier(event: number, key: string, value: unknown): Refusal | undefined {
+  const single = typeof value === "string";
+  if (!single && (!Array.isArray(value) || value.length === 0))
+    return new Refusal(40002, `data[${event}].user.${key} must be a SHA-256 hex string or a non-empty array of them`);
+  const count = single ? 1 : (value as unknown[]).length;
+  for (let i = 0; i < count; i++) {
+    const v: unknown = single ? value : (value as unknown[])[i];
+    if (typeof v !== "string") return new Refusal(40002, `data[${event}].user.${key}[${i}] must be a string`);
     if (isLowerHex64(v)) continue;
     // Looks like an address or a number in clear: personal data that should have been hashed.
-    if (v.includes("@") || /^\+?[\d\s().-]{6,}$/.test(v)) return new Refusal(40062, `${where()} is personal data that is not hashed`);
-    return new Refusal(40002, `${where()} must be a lowercase SHA-256 hex digest`);
+    if (v.includes("@") || /^\+?[\d\s().-]{6,}$/.test(v))
+      return new Refusal(40062, `data[${event}].user.${key}[${i}] is personal data that is not hashed`);
+    return new Refusal(40002, `data[${event}].user.${key}[${i}] must be a lowercase SHA-256 hex digest`);
   }
   return undefined;
 }
 
-function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal | undefined {
-  const at = `data[${i}]`;
-  if (!isObject(e)) return new Refusal(40002, `${at} must be an object`);
-  for (const key of Object.keys(e)) if (!EVENT_KEYS.has(key)) return new Refusal(40002, `${at}.${key} is not a known field`);
-  if (typeof e["event"] !== "string" || !EVENT_NAMES.has(e["event"]))
-    return new Refusal(40002, `${at}.event is not a supported event name`);
-  const time = e["event_time"];
-  if (typeof time !== "number" || !Number.isInteger(time))
-    return new Refusal(40002, `${at}.event_time must be an integer number of seconds`);
-  if (time > 1e11) return new Refusal(40002, `${at}.event_time must be in seconds, not milliseconds`);
-  if (time > now + rules.futureSkewSeconds) return new Refusal(40002, `${at}.event_time is in the future`);
-  if (rules.windowDays !== null && time < now - rules.windowDays * 86_400) {
-    return new Refusal(40002, `${at}.event_time is older than the ${rules.windowDays}-day attribution window`);
-  }
-  if (typeof e["event_id"] !== "string" || e["event_id"].length === 0 || e["event_id"].length > 256) {
-    return new Refusal(40002, `${at}.event_id must be a non-empty string`);
-  }
-  const user = e["user"];
-  if (!isObject(user)) return new Refusal(40002, `${at}.user must be an object`);
-  for (const key in user) {
-    if (!USER_KEYS.has(key)) return new Refusal(40002, `${at}.user.${key} is not a supported identifier for offline events`);
-    const refusal = checkIdentifier(() => `${at}.user.${key}`, user[key]);
-    if (refusal) return refusal;
-  }
-  if (user["email"] === undefined && user["phone"] === undefined) return new Refusal(40002, `${at}.user needs an email or a phone`);
-  const props = e["properties"];
-  if (props === undefined) return undefined;
-  if (!isObject(props)) return new Refusal(40002, `${at}.properties must be an object`);
-  for (const key in props) {
-    const value = props[key];
-    const where = () => `${at}.properties.${key}`;
-    if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `${where()} is not a known property`);
-    if (value === null || value === "") return new Refusal(40002, `${where()} must be omitted rather than empty`);
-    if (key === "value" && (typeof value !== "number" || !Number.isFinite(value) || value < 0))
-      return new Refusal(40002, `${where()} must be a non-negative number`);
-    if (key === "currency" && (typeof value !== "string" || !/^[A-Z]{3}$/.test(value)))
-      return new Refusal(40002, `${where()} must be an ISO 4217 code`);
-    if ((key === "order_id" || key === "shop_id") && typeof value !== "string") return new Refusal(40002, `${where()} must be a string`);
-    if (key === "num_items" && (typeof value !== "number" || !Number.isInteger(value) || value < 0))
-      return new Refusal(40002, `${where()} must be a non-negative integer`);
-    if (key === "contents") {
-      if (!Array.isArray(value)) return new Refusal(40002, `${where()} must be an array`);
+function checkProperty(i: number, key: string, value: unknown): Refusal | undefined {
+  if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `data[${i}].properties.${key} is not a known property`);
+  if (value === null || value === "") return new Refusal(40002, `data[${i}].properties.${key} must be omitted rather than empty`);
+  switch (key) {
+    case "value":
+      if (typeof value !== "number" || !Number.isFinite(value) || value < 0)
+        return new Refusal(40002, `data[${i}].properties.${key} must be a non-negative number`);
+      return undefined;
+    case "currency":
+      if (typeof value !== "string" || !/^[A-Z]{3}$/.test(value))
+        return new Refusal(40002, `data[${i}].properties.${key} must be an ISO 4217 code`);
+      return undefined;
+    case "order_id":
+    case "shop_id":
+      if (typeof value !== "string") return new Refusal(40002, `data[${i}].properties.${key} must be a string`);
+      return undefined;
+    case "num_items":
+      if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+        return new Refusal(40002, `data[${i}].properties.${key} must be a non-negative integer`);
+      return undefined;
+    case "contents":
+      if (!Array.isArray(value)) return new Refusal(40002, `data[${i}].properties.${key} must be an array`);
       for (const item of value) {
         if (!isObject(item) || Object.keys(item).some((k) => !CONTENT_KEYS.has(k)))
-          return new Refusal(40002, `${where()} has an invalid item`);
+          return new Refusal(40002, `data[${i}].properties.${key} has an invalid item`);
       }
-    }
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal | undefined {
+  if (!isObject(e)) return new Refusal(40002, `data[${i}] must be an object`);
+  for (const key in e) if (!EVENT_KEYS.has(key)) return new Refusal(40002, `data[${i}].${key} is not a known field`);
+  if (typeof e["event"] !== "string" || !EVENT_NAMES.has(e["event"]))
+    return new Refusal(40002, `data[${i}].event is not a supported event name`);
+  const time = e["event_time"];
+  if (typeof time !== "number" || !Number.isInteger(time))
+    return new Refusal(40002, `data[${i}].event_time must be an integer number of seconds`);
+  if (time > 1e11) return new Refusal(40002, `data[${i}].event_time must be in seconds, not milliseconds`);
+  if (time > now + rules.futureSkewSeconds) return new Refusal(40002, `data[${i}].event_time is in the future`);
+  if (rules.windowDays !== null && time < now - rules.windowDays * 86_400) {
+    return new Refusal(40002, `data[${i}].event_time is older than the ${rules.windowDays}-day attribution window`);
+  }
+  if (typeof e["event_id"] !== "string" || e["event_id"].length === 0 || e["event_id"].length > 256) {
+    return new Refusal(40002, `data[${i}].event_id must be a non-empty string`);
+  }
+  const user = e["user"];
+  if (!isObject(user)) return new Refusal(40002, `data[${i}].user must be an object`);
+  for (const key in user) {
+    if (!USER_KEYS.has(key)) return new Refusal(40002, `data[${i}].user.${key} is not a supported identifier for offline events`);
+    const refusal = checkIdentifier(i, key, user[key]);
+    if (refusal) return refusal;
+  }
+  if (user["email"] === undefined && user["phone"] === undefined) return new Refusal(40002, `data[${i}].user needs an email or a phone`);
+  const props = e["properties"];
+  if (props === undefined) return undefined;
+  if (!isObject(props)) return new Refusal(40002, `data[${i}].properties must be an object`);
+  for (const key in props) {
+    const refusal = checkProperty(i, key, props[key]);
+    if (refusal) return refusal;
   }
   return undefined;
 }
@@ -160,8 +177,8 @@ export function checkTrackBody(body: unknown, rules: Rules): Refusal | TrackBody
   if (!Array.isArray(data) || data.length === 0) return new Refusal(40002, "data must be a non-empty array");
   if (data.length > MAX_EVENTS) return new Refusal(40061, `data holds ${data.length} events; at most ${MAX_EVENTS} per request`);
   const now = rules.now();
-  for (const [i, event] of data.entries()) {
-    const refusal = checkEvent(event, i, rules, now);
+  for (let i = 0; i < data.length; i++) {
+    const refusal = checkEvent(data[i], i, rules, now);
     if (refusal) return refusal;
   }
   return body as unknown as TrackBody;
