@@ -306,6 +306,10 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
               conflicting.add(scope);
             }
           }
+          // Each list travels as one text parameter that the server splits on commas, so no
+          // value is parsed as SQL or as an array literal; a comma would shift the lists.
+          if (rows.some((r) => r.pkHash.includes(",") || r.eventId.includes(",") || r.probe?.includes(",")))
+            throw new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
           const t = stateTableName(dialect, schema, "acked");
           await db.raw(
             `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b)

@@ -344,6 +344,10 @@ describeWarehouses(["postgres"], (kind) => {
       // it still records the rest, and so do the batches after it.
       await wh.state.recordAcked("legacy", "orders", "r2", [ack("3"), ack("1")]);
       await wh.state.recordAcked("legacy", "orders", "r2", [ack("2"), ack("4")]);
+      // That INSERT sends lists split on commas: a comma in a value, fine for COPY, is refused.
+      await expect(wh.state.recordAcked("legacy", "orders", "r2", [ack("5"), { ...ack("6"), eventId: "orders:6,6" }])).rejects.toThrow(
+        /refusing to record/,
+      );
       expect(await wh.execute("SELECT pk_hash FROM legacy.acked ORDER BY pk_hash")).toEqual(
         ["1", "2", "3", "4"].map((k) => ({ pk_hash: k.repeat(64) })),
       );
