@@ -2,13 +2,12 @@
 // The command runs in a worker thread, whose young generation can be sized (see
 // RUN_RESOURCE_LIMITS); this thread only relays signals and the exit code. It loads nothing
 // else, so the CLI's modules are loaded once.
-import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
-import { RUN_RESOURCE_LIMITS } from "@ferry/engine/heap";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
+import { startRunWorker } from "@ferry/engine/heap";
 
 if (isMainThread) {
-  const worker = new Worker(new URL(import.meta.url), {
+  const worker = startRunWorker(new URL(import.meta.url), {
     workerData: { args: process.argv.slice(2), stdoutTTY: process.stdout.isTTY === true, stderrTTY: process.stderr.isTTY === true },
-    resourceLimits: RUN_RESOURCE_LIMITS,
   });
   // First Ctrl-C stops gracefully (batches in flight finish and are recorded); a second one exits.
   let interrupted = false;
@@ -20,12 +19,7 @@ if (isMainThread) {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
-  worker.on("error", (error) => {
-    process.stderr.write(`error ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
-  worker.on("exit", (code) => {
-    process.exitCode ||= code;
+  worker.on("exit", () => {
     process.removeListener("SIGINT", stop);
     process.removeListener("SIGTERM", stop);
   });

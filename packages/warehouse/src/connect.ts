@@ -7,7 +7,7 @@ import Cursor from "pg-cursor";
 import { dialectFor, type Dialect } from "./dialect.js";
 import { redact, WarehouseError } from "./errors.js";
 import { renderNewRowsSql, renderSizeSql, type Extraction } from "./sql.js";
-import { createStateStore, type StateStore } from "./state.js";
+import { createStateStore, type StateStore, type WithConnection } from "./state.js";
 
 export type Row = Record<string, unknown>;
 
@@ -286,17 +286,23 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   // so such SQL goes to the driver itself (see query).
   const raw = (sql: string, bindings: readonly unknown[]) => (bindings.length ? db.raw(sql, bindings as Knex.RawBinding[]) : db.raw(sql));
 
+  const withConnection: WithConnection = async <C, T>(fn: (conn: C) => T | Promise<T>) => {
+    const conn = (await run("connection", () => db.client.acquireConnection())) as C;
+    try {
+      return await fn(conn);
+    } finally {
+      await db.client.releaseConnection(conn);
+    }
+  };
+
   /** The rows a statement returns (of its last statement, for several). */
   async function query(sql: string, bindings: readonly unknown[]): Promise<Row[]> {
     return run("query", async () => {
       if (dialect.name === "postgres" && bindings.length === 0) {
-        const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
-        try {
+        return withConnection(async (conn: pg.PoolClient) => {
           const result = (await conn.query(sql)) as pg.QueryResult<Row> | pg.QueryResult<Row>[];
           return (Array.isArray(result) ? result.at(-1)?.rows : result.rows) ?? [];
-        } finally {
-          await db.client.releaseConnection(conn);
-        }
+        });
       }
       const result = await raw(sql, bindings);
       if (dialect.name === "postgres") return (result as { rows: Row[] }).rows;
@@ -305,7 +311,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     });
   }
 
-  const state = createStateStore(db, dialect, run);
+  const state = createStateStore(db, dialect, run, withConnection);
 
   /**
    * Whether to find the acknowledged keys by SHA-256 rather than by probes: when the planner

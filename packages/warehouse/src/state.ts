@@ -86,9 +86,13 @@ const COPY_ROWS = 250;
  */
 const plain = (value: string) => value.indexOf("\t") < 0 && value.indexOf("\n") < 0 && value.indexOf("\r") < 0 && value.indexOf("\\") < 0;
 
-type Runner = <T>(code: "connection" | "query", fn: () => Promise<T>) => Promise<T>;
+const refusal = () => new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
 
-export function createStateStore(db: Knex, dialect: Dialect, run: Runner): StateStore {
+type Runner = <T>(code: "connection" | "query", fn: () => Promise<T>) => Promise<T>;
+/** Runs `fn` on a connection of the pool, given back however it ends. */
+export type WithConnection = <C, T>(fn: (conn: C) => T | Promise<T>) => Promise<T>;
+
+export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withConnection: WithConnection): StateStore {
   const table = (schema: string, name: StateTable) => {
     const t = stateTableName(dialect, schema, name);
     return t.schema ? db.withSchema(t.schema).table(t.table) : db.table(t.table);
@@ -112,8 +116,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
    * thousand: 0.63-0.68 against 0.91-0.93 CPU-s). The caller has checked every value.
    */
   async function copyAcked(schema: string, activation: string, runId: string, at: number, rows: readonly AckedRow[]) {
-    const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
-    try {
+    await withConnection(async (conn: pg.PoolClient) => {
       const copy = conn.query(
         copyFrom(
           `COPY ${qualifiedState(dialect, schema, "acked")} (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b) FROM STDIN`,
@@ -134,9 +137,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
       }
       copy.end(parts.length === 1 ? parts[0] : Buffer.concat(parts));
       await done;
-    } finally {
-      await db.client.releaseConnection(conn);
-    }
+    });
   }
 
   /**
@@ -145,17 +146,14 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
    * (measured at 100k rows: the acknowledgement inserts took 1.8 of the run's 3.8 s).
    */
   async function insertSqlite(schema: string, name: StateTable, columns: readonly string[], rows: unknown[][], conflict: string) {
-    const conn = (await run("connection", () => db.client.acquireConnection())) as Database.Database;
-    try {
+    await withConnection((conn: Database.Database) => {
       const insert = conn.prepare(
         `INSERT INTO ${qualifiedState(dialect, schema, name)} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")}) ${conflict}`,
       );
       conn.transaction(() => {
         for (const values of rows) insert.run(...values);
       })();
-    } finally {
-      await db.client.releaseConnection(conn);
-    }
+    });
   }
 
   async function createTable(schema: string, name: StateTable, build: (t: Knex.CreateTableBuilder) => void) {
@@ -289,7 +287,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
                 Number.isSafeInteger(r.eventTime) &&
                 (r.probe === undefined || plain(r.probe)),
             );
-          if (!safe) throw new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
+          if (!safe) throw refusal();
           // A plain COPY: the log has no unique key. On a table made by an earlier version
           // (primary key on activation and key), a key recorded twice (after --full-refresh or
           // when the source repeats a primary key) conflicts: the first conflict switches this
@@ -308,8 +306,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner): State
           }
           // Each list travels as one text parameter that the server splits on commas, so no
           // value is parsed as SQL or as an array literal; a comma would shift the lists.
-          if (rows.some((r) => r.pkHash.includes(",") || r.eventId.includes(",") || r.probe?.includes(",")))
-            throw new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
+          if (rows.some((r) => r.pkHash.includes(",") || r.eventId.includes(",") || r.probe?.includes(","))) throw refusal();
           const t = stateTableName(dialect, schema, "acked");
           await db.raw(
             `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b)

@@ -1,6 +1,8 @@
+import { Worker } from "node:worker_threads";
+
 /**
  * Resource limits for the thread that runs syncs (the `ferry` binary and the GitHub Action run
- * their work in a worker thread with these; the benchmark measures the same way).
+ * their work in a worker thread with these, by startRunWorker; the benchmark measures the same way).
  *
  * Why: a run allocates some 6 KB a row (driver rows, events, JSON), nearly all of it dead within
  * a batch. V8's default young generation (48 MB on 64-bit) filled up about 390 times a
@@ -11,3 +13,29 @@
  * Node sets the size only when a heap is created, by a command-line flag or for a worker.
  */
 export const RUN_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 96 } as const;
+
+/**
+ * Starts `entry` in a worker thread with RUN_RESOURCE_LIMITS. Its exit code becomes the
+ * process's; an error it lets escape is told to `report` (default: stderr) and exits 1.
+ */
+export function startRunWorker(
+  entry: URL,
+  options: { workerData?: unknown; argv?: string[]; report?: (error: unknown) => void } = {},
+): Worker {
+  const worker = new Worker(entry, {
+    ...(options.workerData !== undefined ? { workerData: options.workerData } : {}),
+    ...(options.argv ? { argv: options.argv } : {}),
+    resourceLimits: RUN_RESOURCE_LIMITS,
+  });
+  const report =
+    options.report ??
+    ((error: unknown) => process.stderr.write(`error ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`));
+  worker.on("error", (error) => {
+    report(error);
+    process.exitCode = 1;
+  });
+  worker.on("exit", (code) => {
+    process.exitCode ||= code;
+  });
+  return worker;
+}

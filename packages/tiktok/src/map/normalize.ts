@@ -79,17 +79,18 @@ function plainDateTime(text: string): number | undefined | null {
   const second = digit(text, 17) * 10 + digit(text, 18);
   // NaN (a non-digit) fails every comparison below: such text is another shape.
   if (!(year >= 0 && month >= 0 && day >= 0 && hour >= 0 && minute >= 0 && second >= 0)) return null;
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
   return civilSeconds(year, month, day, hour, minute, second);
 }
 
 /**
  * Unix seconds of a UTC date and time in the proleptic Gregorian calendar (H. Hinnant's
- * days_from_civil). Unlike Date.UTC, years 0-99 are not taken as 1900-1999.
+ * days_from_civil), or undefined when a field is out of range (a 31st of April, a 24th hour).
+ * Unlike Date.UTC, years 0-99 are not taken as 1900-1999.
  */
-function civilSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+function civilSeconds(year: number, month: number, day: number, hour: number, minute: number, second: number): number | undefined {
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;
@@ -120,9 +121,8 @@ export function parseEventTime(raw: unknown): number | undefined {
   const hour = Number(h);
   const minute = Number(mi);
   const second = Number(s);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  if (month < 1 || month > 12 || day < 1 || day > (month === 2 && !leap ? 28 : DAYS_IN_MONTH[month - 1]!)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const utc = civilSeconds(year, month, day, hour, minute, second);
+  if (utc === undefined) return undefined;
   let offsetMinutes = 0;
   if (zone && zone !== "Z" && zone !== "z") {
     const sign = zone.startsWith("-") ? -1 : 1;
@@ -132,7 +132,7 @@ export function parseEventTime(raw: unknown): number | undefined {
     if (oh > 18 || om > 59) return undefined;
     offsetMinutes = sign * (oh * 60 + om);
   }
-  return civilSeconds(year, month, day, hour, minute, second) - offsetMinutes * 60;
+  return utc - offsetMinutes * 60;
 }
 
 const DECIMAL = /^-?\d+(?:\.\d+)?$/;
