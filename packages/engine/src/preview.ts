@@ -1,6 +1,7 @@
 import { createMapper, type RejectReason, type TikTokEvent } from "@ferry/tiktok";
 import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile/compile.js";
+import { unchangedSinceRejection } from "./remembered.js";
 
 export interface PlanPreview {
   /** Rows the next run would read (not yet acknowledged, not rejected with the same values). */
@@ -18,7 +19,6 @@ export async function preview(
   options: { samples?: number; scan?: number } = {},
 ): Promise<PlanPreview> {
   await deps.warehouse.state.ensure(plan.warehouse.stateSchema);
-  const newRows = await deps.warehouse.countNewRows(plan.extraction);
   const mapper = createMapper({
     activation: plan.activation,
     event: plan.event,
@@ -27,12 +27,19 @@ export async function preview(
     maxEventAgeDays: plan.destination.maxEventAgeDays,
     now: Math.floor((deps.clock ?? Date.now)() / 1000),
   });
+  // Rows never rejected are counted in the warehouse; the few with a remembered rejection are
+  // read and checked here, the way a run checks them.
+  let newRows = await deps.warehouse.countNewRows(plan.extraction, { remembered: false });
+  for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
+    for (const row of chunk) if (!unchangedSinceRejection(plan, row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
+  }
   const want = options.samples ?? 3;
   const scan = options.scan ?? 1000;
   const samples: TikTokEvent[] = [];
   const rejectedInSample: PlanPreview["rejectedInSample"] = {};
   let scanned = 0;
-  outer: for await (const chunk of deps.warehouse.newRows(plan.extraction)) {
+  // Samples come from rows never rejected: a scan of bounded length, however many are remembered.
+  outer: for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: false })) {
     for (const row of chunk) {
       if (samples.length >= want || ++scanned > scan) break outer;
       const result = mapper(row, row[PK_COLUMN] as string | null);

@@ -11,6 +11,7 @@ it("exports a small, reviewed public surface", async () => {
       "TikTokError",
       "createMapper",
       "createTikTokClient",
+      "eventFingerprint",
       "eventId",
       "primaryKeyHash",
     ]

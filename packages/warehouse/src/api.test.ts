@@ -4,7 +4,6 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/warehouse")).sort()).toMatchInlineSnapshot(`
     [
       "DIALECTS",
-      "FINGERPRINT_COLUMN",
       "PK_COLUMN",
       "WarehouseError",
       "connect",
@@ -12,6 +11,7 @@ it("exports a small, reviewed public surface", async () => {
       "probeOf",
       "redact",
       "relationName",
+      "rememberedOf",
       "renderNewRowsSql",
       "selectedColumns",
     ]

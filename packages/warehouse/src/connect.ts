@@ -18,11 +18,17 @@ const BY_KEY_RATIO = 5;
 export interface Warehouse {
   readonly dialect: Dialect;
   /**
-   * The rows still to send, streamed in chunks with backpressure. `whileRecording`: the caller
-   * records state while it reads (a run, not a preview).
+   * The rows not yet acknowledged, streamed in chunks with backpressure, each with its remembered
+   * rejection if any (see rememberedOf). `remembered`: only the rows with one (true), or only
+   * those without (false). `whileRecording`: the caller records state while it reads (a run,
+   * not a preview).
    */
-  newRows(x: Extraction, options?: { fullRefresh?: boolean; signal?: AbortSignal; whileRecording?: boolean }): AsyncIterable<Row[]>;
-  countNewRows(x: Extraction, options?: { fullRefresh?: boolean }): Promise<number>;
+  newRows(
+    x: Extraction,
+    options?: { fullRefresh?: boolean; remembered?: boolean; signal?: AbortSignal; whileRecording?: boolean },
+  ): AsyncIterable<Row[]>;
+  /** How many rows newRows would yield with the same options. */
+  countNewRows(x: Extraction, options?: { fullRefresh?: boolean; remembered?: boolean }): Promise<number>;
   /**
    * Any query, streamed in chunks the same way (the benchmark's floor reads through it). As with
    * execute, `?` marks a binding only when bindings are given; without, SQL runs as written.
@@ -330,11 +336,14 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     return source * BY_KEY_RATIO < acked;
   }
 
-  const newRowsSql = async (x: Extraction, fullRefresh: boolean | undefined) =>
-    renderNewRowsSql(dialect, x, { fullRefresh, byKey: await lookUpByKey(x, fullRefresh) });
+  const newRowsSql = async (x: Extraction, opts: { fullRefresh?: boolean; remembered?: boolean }) =>
+    renderNewRowsSql(dialect, x, { ...opts, byKey: await lookUpByKey(x, opts.fullRefresh) });
 
-  async function* newRows(x: Extraction, opts: { fullRefresh?: boolean; signal?: AbortSignal; whileRecording?: boolean }) {
-    yield* stream(await newRowsSql(x, opts.fullRefresh), [], opts.signal, opts.whileRecording);
+  async function* newRows(
+    x: Extraction,
+    opts: { fullRefresh?: boolean; remembered?: boolean; signal?: AbortSignal; whileRecording?: boolean },
+  ) {
+    yield* stream(await newRowsSql(x, opts), [], opts.signal, opts.whileRecording);
   }
 
   return {
@@ -344,7 +353,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       return stream(sql, bindings, opts.signal);
     },
     async countNewRows(x, opts = {}) {
-      const rows = await query(`SELECT COUNT(*) AS n FROM (\n${await newRowsSql(x, opts.fullRefresh)}\n) q`, []);
+      const rows = await query(`SELECT COUNT(*) AS n FROM (\n${await newRowsSql(x, opts)}\n) q`, []);
       return Number(rows[0]?.["n"] ?? 0);
     },
     state,

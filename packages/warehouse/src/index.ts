@@ -2,10 +2,10 @@ export { connect, type ConnectOptions, type Row, type Warehouse } from "./connec
 export { DIALECTS, dialectFor, type Dialect, type DialectName } from "./dialect.js";
 export { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
 export {
-  FINGERPRINT_COLUMN,
   PK_COLUMN,
   probeOf,
   relationName,
+  rememberedOf,
   renderNewRowsSql,
   selectedColumns,
   type Extraction,

@@ -7,7 +7,6 @@ const extraction: Extraction = {
   source: { query: "select * from pos_orders;" },
   primaryKey: ["order_id"],
   columns: ["purchased_at", "email"],
-  mappingDigest: "0123456789abcdef",
   stateSchema: "ferry",
 };
 

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, type TempWarehouse } from "@ferry/testkit/warehouses";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { connect, type ConnectOptions, type Row, type Warehouse } from "./connect.js";
-import { probeOf, qualifiedState, renderNewRowsSql, type Extraction } from "./sql.js";
+import { probeOf, qualifiedState, rememberedOf, renderNewRowsSql, type Extraction } from "./sql.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -12,7 +12,6 @@ const x = (over: Partial<Extraction> = {}): Extraction => ({
   source: { query: "select order_id, purchased_at, email, amount from orders" },
   primaryKey: ["order_id"],
   columns: ["purchased_at", "email", "amount"],
-  mappingDigest: "00112233445566778899aabbccddeeff",
   stateSchema,
   ...over,
 });
@@ -70,10 +69,20 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const [first] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 1" } })));
     // Same key, same hash, whatever the warehouse: event_ids do not depend on the driver.
     expect(first!["__ferry_pk"]).toBe(sha("1"));
-    expect(first!["__ferry_fp"]).toMatch(/^[0-9a-f]{64}$/);
-    // PostgreSQL adds the key's probes, recorded with the acknowledgement.
+    // PostgreSQL adds the key's probes, recorded with the acknowledgement; every warehouse the
+    // remembered rejection's reason and fingerprint (none here).
     const probes = kind === "postgres" ? ["__ferry_pa", "__ferry_pb"] : [];
-    expect(Object.keys(first!).sort()).toEqual(["__ferry_fp", ...probes, "__ferry_pk", "amount", "email", "order_id", "purchased_at"]);
+    expect(Object.keys(first!).sort()).toEqual([
+      ...probes,
+      "__ferry_pk",
+      "__ferry_rf",
+      "__ferry_rr",
+      "amount",
+      "email",
+      "order_id",
+      "purchased_at",
+    ]);
+    expect([first!["__ferry_rr"], first!["__ferry_rf"]]).toEqual([null, null]);
     if (kind === "postgres") expect(probeOf(first!)).toMatch(/^-?\d+\/-?\d+$/);
     else expect(probeOf(first!)).toBeUndefined();
     expect(await wh.countNewRows(x())).toBe(2500);
@@ -98,24 +107,36 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(await wh.execute("SELECT ? AS v", ["bound"])).toEqual([{ v: "bound" }]);
   });
 
-  it("anti-joins acknowledged rows and unchanged rejections in the warehouse", async () => {
+  it("anti-joins acknowledged rows in the warehouse and returns remembered rejections with their rows", async () => {
     const rows = await all(wh.newRows(x()));
+    expect(rows.every((r) => rememberedOf(r) === undefined)).toBe(true);
     const ack = rows
       .slice(0, 2000)
       .map((r) => ({ pkHash: String(r["__ferry_pk"]), eventId: `e${String(r["order_id"])}`, eventTime: 1, probe: probeOf(r) }));
     await wh.state.recordAcked(temp.stateSchema, "orders", "run-1", ack);
-    const rejected = rows
-      .slice(2000, 2010)
-      .map((r) => ({ pkHash: String(r["__ferry_pk"]), fingerprint: String(r["__ferry_fp"]), reason: "invalid_email" }));
-    await wh.state.recordRejected(temp.stateSchema, "orders", "run-1", rejected);
-    expect(await wh.countNewRows(x())).toBe(490);
+    const rejectedKeys = rows.slice(2000, 2010).map((r) => String(r["__ferry_pk"]));
+    await wh.state.recordRejected(
+      temp.stateSchema,
+      "orders",
+      "run-1",
+      rejectedKeys.map((pkHash, i) => ({ pkHash, fingerprint: `${i}`.padEnd(43, "f"), reason: "invalid_email" })),
+    );
+    expect(await wh.countNewRows(x())).toBe(500);
+    expect(await wh.countNewRows(x(), { remembered: false })).toBe(490);
+    expect(await wh.countNewRows(x(), { remembered: true })).toBe(10);
+    // Each remembered row comes with its own rejection, for Ferry to tell whether it changed.
+    const remembered = await all(wh.newRows(x(), { remembered: true }));
+    expect(remembered.map((r) => [r["__ferry_pk"], rememberedOf(r)]).sort()).toEqual(
+      rejectedKeys.map((k, i) => [k, { reason: "invalid_email", fingerprint: `${i}`.padEnd(43, "f") }]).sort(),
+    );
+    expect((await all(wh.newRows(x(), { remembered: false }))).every((r) => rememberedOf(r) === undefined)).toBe(true);
     // Another activation has its own state.
     expect(await wh.countNewRows(x({ activation: "other" }))).toBe(2500);
-    // A rejected row whose values change upstream comes back; a changed mapping retries all rejections.
-    await wh.execute("UPDATE orders SET email = 'fixed@example.com' WHERE order_id = ?", [Number(rows[2000]!["order_id"])]);
-    expect(await wh.countNewRows(x())).toBe(491);
-    expect(await wh.countNewRows(x({ mappingDigest: "ffeeddccbbaa99887766554433221100" }))).toBe(500);
-    expect(await wh.countNewRows(x(), { fullRefresh: true })).toBe(2500);
+    expect(await wh.countNewRows(x({ activation: "other" }), { remembered: true })).toBe(0);
+    // A full refresh reads everything, as never sent nor rejected.
+    const everything = await all(wh.newRows(x(), { fullRefresh: true }));
+    expect(everything).toHaveLength(2500);
+    expect(everything.every((r) => rememberedOf(r) === undefined)).toBe(true);
   });
 
   it("yields a NULL key hash for rows with an empty key part", async () => {

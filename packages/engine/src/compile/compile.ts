@@ -35,6 +35,8 @@ export interface SyncPlan {
     | { kind: "table"; text: string }
     | { kind: "dbt_model"; text: string; uniqueId: string; relation: Relation };
   extraction: Extraction;
+  /** Digest of what decides a row's event: a rejection remembered under another mapping is rechecked. */
+  mappingDigest: string;
   /** The new-rows SQL, when the dialect is known. */
   sql: { text: string } | null;
   /** Field by field: where the value comes from, where it lands, and how it is sent. */
@@ -129,7 +131,6 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
           : { table: source.text },
     primaryKey,
     columns,
-    mappingDigest,
     stateSchema,
   };
 
@@ -159,6 +160,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     warehouse: { name: warehouseName, urlEnv, dialect, stateSchema },
     source,
     extraction,
+    mappingDigest,
     sql,
     mapping,
     mappingSpec: a.mapping,

@@ -161,9 +161,70 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     }
   });
 
+  it("passes over remembered rejections until their values or the mapping change", async () => {
+    const plan = planFor(temp);
+    const rejected = kind === "sqlite" ? `${temp.stateSchema}_rejected` : `${temp.stateSchema}.rejected`;
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1000, rejected: 400 });
+    // Order 15 had an invalid email; changed upstream to another invalid one, it is rejected anew.
+    await warehouse.execute("UPDATE orders SET email = ? WHERE order_id = 15", ["still-not-an-email"]);
+    expect((await preview(plan, { warehouse })).newRows).toBe(1);
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 0, rejectedByReason: { invalid_email: 1 } });
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
+    expect((await preview(plan, { warehouse })).newRows).toBe(0);
+
+    // A changed mapping rechecks them all: a constant currency sends the 100 rows that had a bad
+    // one, and the others are rejected (and reported) again, once.
+    const euros = planFor(
+      temp,
+      activationYaml({
+        query: "select * from orders",
+        batchSize: 100,
+        mapping: {
+          event_time: "purchased_at",
+          email: "email",
+          phone: "phone",
+          value: "amount",
+          currency: { const: "EUR" },
+          order_id: "order_id",
+        },
+      }),
+    );
+    expect((await preview(euros, { warehouse })).newRows).toBe(400);
+    expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 400, sent: 100, rejected: 300 });
+    expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
+    // So does a change that reads the same columns: a shop_id from the order id.
+    const shops = planFor(
+      temp,
+      activationYaml({
+        query: "select * from orders",
+        batchSize: 100,
+        mapping: {
+          event_time: "purchased_at",
+          email: "email",
+          phone: "phone",
+          value: "amount",
+          currency: { const: "EUR" },
+          order_id: "order_id",
+          shop_id: "order_id",
+        },
+      }),
+    );
+    expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 300, sent: 0, rejected: 300 });
+    expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
+
+    // Fingerprints stored by an earlier version cannot be recomputed: a row the mapper still
+    // rejects stays passed over, and one fixed upstream is sent.
+    await warehouse.execute(`UPDATE ${rejected} SET fingerprint = ?`, ["0f".repeat(32)]);
+    expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
+    await warehouse.execute("UPDATE orders SET email = ? WHERE order_id = 25", [rawEmailOf(25)]);
+    expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 1, rejected: 0 });
+    expect(sandbox.stats()).toMatchObject({ accepted: 701, duplicates: 0 });
+  });
+
   it("isolates events TikTok refuses and remembers them", async () => {
     const plan = planFor(temp);
-    const refused = (await preview(plan, { warehouse }, { samples: 2 })).samples.map((e) => e.event_id);
+    const samples = (await preview(plan, { warehouse }, { samples: 2 })).samples;
+    const refused = samples.map((e) => e.event_id);
     sandbox.setFaults({ refuseEventIds: refused });
     const report = await run(plan, { warehouse, tiktok });
     expect(report.counts).toMatchObject({ sent: 598, rejectedByReason: { tiktok_refused: 2 } });
@@ -174,6 +235,20 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
         .sort(),
     ).toEqual([...refused].sort());
     sandbox.setFaults({});
+    expect((await run(plan, { warehouse, tiktok })).counts.read).toBe(0);
+    expect((await preview(plan, { warehouse })).newRows).toBe(0);
+
+    // A refused row whose values change is offered again.
+    const [changed, legacy] = samples.map((e) => Number(e.properties!.order_id));
+    await warehouse.execute("UPDATE orders SET amount = ? WHERE order_id = ?", ["1234.5", changed!]);
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 1 });
+    // So is one whose fingerprint an earlier version stored, once, since it cannot be compared.
+    const rejected = kind === "sqlite" ? `${temp.stateSchema}_rejected` : `${temp.stateSchema}.rejected`;
+    await warehouse.execute(`UPDATE ${rejected} SET fingerprint = ? WHERE reason = 'tiktok_refused'`, ["ab".repeat(32)]);
+    expect((await preview(plan, { warehouse })).newRows).toBe(1);
+    expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 1 });
+    expect(sandbox.acceptedIds().filter((id) => refused.includes(id))).toHaveLength(2);
+    expect(legacy).toBeGreaterThan(0);
     expect((await run(plan, { warehouse, tiktok })).counts.read).toBe(0);
   });
 });

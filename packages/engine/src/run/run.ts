@@ -8,8 +8,9 @@ import {
   type TikTokEvent,
   REJECT_REASONS,
 } from "@ferry/tiktok";
-import { FINGERPRINT_COLUMN, PK_COLUMN, probeOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
+import { PK_COLUMN, probeOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
+import { rowFingerprint, unchangedSinceRejection } from "../remembered.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
 
@@ -40,15 +41,13 @@ const ANALYZE_AFTER = 10_000;
 class Batch {
   readonly events: TikTokEvent[] = [];
   readonly keys: string[] = [];
-  readonly fingerprints: string[] = [];
   readonly probes: (string | undefined)[] = [];
   get size() {
     return this.events.length;
   }
-  push(event: TikTokEvent, key: string, fingerprint: string, probe: string | undefined) {
+  push(event: TikTokEvent, key: string, probe: string | undefined) {
     this.events.push(event);
     this.keys.push(key);
-    this.fingerprints.push(fingerprint);
     this.probes.push(probe);
   }
 }
@@ -176,7 +175,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     };
 
     // The client serialises the events when called and keeps only the body: while TikTok
-    // answers, a batch in flight holds its keys, times, fingerprints and probes, and no event objects.
+    // answers, a batch in flight holds its keys, times and probes, and no event objects.
     const send = (full: Batch): Promise<void> => {
       batches++;
       if (dryRun) {
@@ -185,16 +184,10 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       }
       const times = full.events.map((e) => e.event_time);
       const outcome = deps.tiktok!.sendBatch(eventSetId!, full.events, { testEventCode: plan.destination.testEventCode });
-      return record(outcome, full.keys, times, full.fingerprints, full.probes);
+      return record(outcome, full.keys, times, full.probes);
     };
 
-    const record = async (
-      sending: Promise<BatchOutcome>,
-      keys: string[],
-      times: number[],
-      fingerprints: string[],
-      probes: (string | undefined)[],
-    ) => {
+    const record = async (sending: Promise<BatchOutcome>, keys: string[], times: number[], probes: (string | undefined)[]) => {
       const outcome = await sending;
       requests += outcome.requests;
       retries.throttled += outcome.retries.throttled;
@@ -214,7 +207,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         if (r) {
           countRejection("tiktok_refused");
           sample("tiktok_refused", "event", undefined, eventId(name, pkHash), r.message);
-          tiktokRejections.push({ pkHash, fingerprint: fingerprints[i]!, reason: "tiktok_refused", message: r.message });
+          tiktokRejections.push({ pkHash, fingerprint: r.fingerprint, reason: "tiktok_refused", message: r.message });
         } else {
           acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]!, probe: probes[i] });
         }
@@ -255,11 +248,12 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       if (!failure) {
         for await (const chunk of warehouse.newRows(plan.extraction, { fullRefresh, signal: stop.signal, whileRecording: !dryRun })) {
           for (const row of chunk) {
-            counts.read++;
             const pkHash = row[PK_COLUMN] as string | null;
             const result = mapper(row, pkHash);
+            if (unchangedSinceRejection(plan, row, result)) continue;
+            counts.read++;
             if (result.ok) {
-              batch.push(result.event, pkHash!, row[FINGERPRINT_COLUMN] as string, probeOf(row));
+              batch.push(result.event, pkHash!, probeOf(row));
               if (batch.size >= plan.destination.batchSize) {
                 dispatch();
                 await bounded();
@@ -272,7 +266,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
               countRejection(result.reason);
               sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
               if (pkHash && REJECT_REASONS[result.reason].remember) {
-                rejections.push({ pkHash, fingerprint: row[FINGERPRINT_COLUMN] as string, reason: result.reason });
+                rejections.push({ pkHash, fingerprint: rowFingerprint(plan, row), reason: result.reason });
               }
             }
           }

@@ -3,6 +3,7 @@ import { SEED, seedNote } from "@ferry/testkit/seed";
 import { afterEach, describe, expect, it } from "vitest";
 import { createMapper } from "../map/mapper.js";
 import { primaryKeyHash } from "../map/mapper.js";
+import { eventFingerprint } from "../map/hash.js";
 import type { TikTokEvent } from "../types.js";
 import { createTikTokClient, type TikTokClientOptions } from "./client.js";
 
@@ -81,6 +82,9 @@ describe(`TikTok client against the sandbox (${seedNote})`, () => {
       [999, 40002, "data[0].properties.value must be a non-negative number"],
     ]);
     expect(outcome.rejected.every((r) => r.requestId?.startsWith("sbx-"))).toBe(true);
+    // Each refusal carries the fingerprint of the event as sent: the caller's own event's.
+    expect(outcome.rejected.map((r) => r.fingerprint)).toEqual([17, 500, 999].map((i) => eventFingerprint(batch[i]!)));
+    expect(new Set(outcome.rejected.map((r) => r.fingerprint)).size).toBe(3);
     expect(sandbox.acceptedIds()).toHaveLength(997);
     // Bisection costs about log2(1000) requests per bad event, not one per event.
     expect(outcome.requests).toBeLessThan(70);

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { Pool } from "undici";
 import type { TikTokEvent } from "../types.js";
 import { MAX_BATCH_EVENTS } from "../types.js";
+import { eventFingerprint } from "../map/hash.js";
 import { backoffDelay, retryAfterMs } from "./backoff.js";
 import { classify, type Kind } from "./classify.js";
 
@@ -28,6 +29,8 @@ export interface Rejection {
   code: number;
   message: string;
   requestId?: string;
+  /** The event as sent (eventFingerprint), remembered so that it is not sent again unchanged. */
+  fingerprint: string;
 }
 
 /** Retries made for one batch, by cause. */
@@ -197,6 +200,8 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
    * piled up to 70 MB of a million-row run's 214 MB peak RSS. Parts stay in the young
    * generation, where the dead cost nothing.
    */
+  const eventsOf = (body: Body): TikTokEvent[] => (JSON.parse(body.parts.join("")) as { data: TikTokEvent[] }).data;
+
   function bodyFor(head: string, events: readonly TikTokEvent[]): Body {
     const parts = [`${head},"data":[`];
     for (let i = 0; i < events.length; i += PART_EVENTS) {
@@ -234,11 +239,12 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
             index: offset,
             code: answer.code ?? 40002,
             message: answer.message,
+            fingerprint: eventFingerprint(eventsOf(body)[0]!),
             ...(answer.requestId ? { requestId: answer.requestId } : {}),
           });
           return undefined;
         }
-        const events = (JSON.parse(body.parts.join("")) as { data: TikTokEvent[] }).data;
+        const events = eventsOf(body);
         const half = Math.ceil(events.length / 2);
         return (await send(offset, bodyFor(head, events.slice(0, half)))) ?? (await send(offset + half, bodyFor(head, events.slice(half))));
       }
