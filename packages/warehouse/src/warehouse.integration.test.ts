@@ -300,7 +300,10 @@ describeWarehouses(["postgres"], (kind) => {
         ).rejects.toMatchObject({ code: "query", message: expect.stringMatching(/division by zero/) });
         expect(chunks.length).toBeGreaterThan(0);
 
-        const marked = y({ source: { query: "select order_id, purchased_at, email, amount, 'ferry-kill-me' as marker from orders" } });
+        // Rows too large to be sent ahead into the socket's buffers: the server is still sending.
+        const marked = y({
+          source: { query: "select order_id, purchased_at, repeat('x', 20000) as email, amount, 'ferry-kill-me' as marker from orders" },
+        });
         const rows = wh.newRows(marked)[Symbol.asyncIterator]();
         expect((await rows.next()).value).toHaveLength(500);
         const killed = await wh.execute(
@@ -432,6 +435,26 @@ describeWarehouses(["postgres"], (kind) => {
       // Were the probe function ever to change, nothing acknowledged would be sent again.
       await wh.execute(`UPDATE ${temp.stateSchema}.acked SET probe_a = probe_a + 1`);
       expect(await fresh(false)).toEqual(unsent);
+    }));
+
+  it("reads rows through COPY exactly as the driver's cursor reads them: types, escapes, NULLs and characters split across chunks", () =>
+    withWarehouse(kind, async (wh) => {
+      // Values COPY's text format escapes (tab, line breaks, backslash, a literal \N), NULLs,
+      // and multi-byte characters across enough data that chunks end inside them.
+      const sql = `SELECT g AS id, g::bigint * 1000000007 AS big, (g % 7)::numeric / 3 AS num, g % 2 = 0 AS flag,
+          (g * 0.25)::float8 AS f, timestamp '2025-11-20 10:00:00' + g * interval '1 second' AS at, date '2025-01-01' + g AS day,
+          CASE WHEN g % 5 = 0 THEN NULL WHEN g % 5 = 1 THEN '' ELSE 'a\tb\nc\rd\\e\\N' || repeat('é€😀', g % 40) END AS text,
+          '\\N' AS literal_n, jsonb_build_object('k', g, 'tab', E'x\ty') AS doc, decode(lpad(to_hex(g), 8, '0'), 'hex') AS bytes,
+          ARRAY[g, g + 1] AS arr, NULL::text AS nothing, E'\\x01\x02' AS control
+        FROM generate_series(1, 3000) g`;
+      const viaCopy = await all(wh.streamQuery(sql));
+      const viaCursor = await all(wh.streamQuery(`SELECT * FROM (${sql}) q WHERE 1 = ?`, [1]));
+      expect(viaCopy).toHaveLength(3000);
+      expect(viaCopy).toEqual(viaCursor);
+      expect(viaCopy[1]).toMatchObject({ id: 2, flag: true, text: `a\tb\nc\rd\\e\\N${"é€😀".repeat(2)}`, literal_n: "\\N", nothing: null });
+      expect(viaCopy[4]!["text"]).toBeNull();
+      expect(viaCopy[0]!["text"]).toBe("");
+      expect(Buffer.isBuffer(viaCopy[0]!["bytes"])).toBe(true);
     }));
 
   it("tells apart keys that a non-deterministic collation calls equal", () =>
