@@ -457,6 +457,28 @@ describeWarehouses(["postgres"], (kind) => {
       expect(Buffer.isBuffer(viaCopy[0]!["bytes"])).toBe(true);
     }));
 
+  it("closes a COPY left early, and the pool goes on with fresh connections", () =>
+    withWarehouse(
+      kind,
+      async (wh) => {
+        const big = "SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 20000) g";
+        for (let i = 0; i < 6; i++) {
+          for await (const chunk of wh.streamQuery(big)) {
+            expect(chunk).toHaveLength(100);
+            break;
+          }
+        }
+        // Six streams left mid-COPY on a pool of four: each connection was closed, not reused.
+        const counts = await Promise.all([1, 2, 3, 4, 5].map(() => wh.execute("SELECT count(*)::int AS n FROM generate_series(1, 10)")));
+        expect(counts).toEqual(Array(5).fill([{ n: 10 }]));
+        const [open] = await wh.execute(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%repeat%' AND state = 'active'",
+        );
+        expect(open).toEqual({ n: 0 });
+      },
+      { chunkSize: 100 },
+    ));
+
   it("tells apart keys that a non-deterministic collation calls equal", () =>
     withWarehouse(kind, async (wh, temp) => {
       stateSchema = temp.stateSchema;
