@@ -339,7 +339,8 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
         // A chunk may end inside a line, or inside a character: both wait for the next.
         const text = rest + decoder.write(data);
         let start = 0;
-        for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+        // The carried part holds no line break: a line longer than many chunks is scanned once.
+        for (let end = text.indexOf("\n", rest.length); end >= 0; end = text.indexOf("\n", start)) {
           chunk.push(copyRow(text, start, end, columns));
           start = end + 1;
           if (chunk.length >= chunkSize) {

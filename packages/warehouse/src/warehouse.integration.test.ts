@@ -445,7 +445,8 @@ describeWarehouses(["postgres"], (kind) => {
           (g * 0.25)::float8 AS f, timestamp '2025-11-20 10:00:00' + g * interval '1 second' AS at, date '2025-01-01' + g AS day,
           CASE WHEN g % 5 = 0 THEN NULL WHEN g % 5 = 1 THEN '' ELSE 'a\tb\nc\rd\\e\\N' || repeat('é€😀', g % 40) END AS text,
           '\\N' AS literal_n, jsonb_build_object('k', g, 'tab', E'x\ty') AS doc, decode(lpad(to_hex(g), 8, '0'), 'hex') AS bytes,
-          ARRAY[g, g + 1] AS arr, NULL::text AS nothing, E'\\x01\x02' AS control
+          ARRAY[g, g + 1] AS arr, NULL::text AS nothing, E'\\x01\x02' AS control,
+          CASE WHEN g = 1500 THEN repeat('ž\\', 300000) END AS long
         FROM generate_series(1, 3000) g`;
       const viaCopy = await all(wh.streamQuery(sql));
       const viaCursor = await all(wh.streamQuery(`SELECT * FROM (${sql}) q WHERE 1 = ?`, [1]));
@@ -455,6 +456,8 @@ describeWarehouses(["postgres"], (kind) => {
       expect(viaCopy[4]!["text"]).toBeNull();
       expect(viaCopy[0]!["text"]).toBe("");
       expect(Buffer.isBuffer(viaCopy[0]!["bytes"])).toBe(true);
+      // A line of 900 kB, over many chunks of the stream.
+      expect(viaCopy[1499]!["long"]).toBe("ž\\".repeat(300000));
     }));
 
   it("closes a COPY left early, and the pool goes on with fresh connections", () =>
