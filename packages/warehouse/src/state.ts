@@ -7,7 +7,8 @@ import type { Dialect } from "./dialect.js";
 import { qualifiedState, stateTableName, type StateTable } from "./sql.js";
 
 // Sync state lives in the warehouse beside the data: what TikTok acknowledged (primary-key hash,
-// event_id, event time), what was rejected (with a fingerprint of the values), and a run ledger.
+// event_id, event time), what was rejected (with a fingerprint Ferry computes: of the row's
+// values, or of the event TikTok refused), and a run ledger.
 // No personal data is ever stored: keys are hashed and reports are counts.
 //
 // On PostgreSQL the acknowledgements are an append-only log with a hash index on the key, not a

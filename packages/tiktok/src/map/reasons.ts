@@ -1,7 +1,8 @@
 /**
  * Why a row was not sent. `remember`: the rejection is stored with a fingerprint of the row's
- * values, so the row is retried only once those values change; a rejection that may clear by
- * itself with time (an event in the future) is not remembered.
+ * values (of the event sent, for a TikTok refusal), so the row is retried only once those
+ * values, the mapping or the event change; a rejection that may clear by itself with time (an
+ * event in the future) is not remembered.
  */
 export const REJECT_REASONS = {
   missing_primary_key: { remember: false, text: "a primary-key column is empty" },
