@@ -19,6 +19,14 @@ describe("renderNewRowsSql", () => {
     expect(sql).toMatchSnapshot();
   });
 
+  it("looks the keys probes missed up one by one only when asked, and only after probes", () => {
+    const lookup = "a.pk_hash = k.__ferry_pk OFFSET 0)";
+    expect(renderNewRowsSql(DIALECTS.postgres, extraction, { keysByIndex: true })).toContain(lookup);
+    expect(renderNewRowsSql(DIALECTS.postgres, extraction)).not.toContain(lookup);
+    expect(renderNewRowsSql(DIALECTS.postgres, extraction, { keysByIndex: true, byKey: true })).not.toContain(lookup);
+    expect(renderNewRowsSql(DIALECTS.sqlite, extraction, { keysByIndex: true })).not.toContain("a.pk_hash = k.__ferry_pk LIMIT");
+  });
+
   it("hashes composite keys with a separator, and quotes every identifier", () => {
     const sql = renderNewRowsSql(DIALECTS.mysql, {
       ...extraction,

@@ -122,7 +122,7 @@ function activationLiteral(activation: string): string {
 export function renderNewRowsSql(
   dialect: Dialect,
   x: Extraction,
-  options: { fullRefresh?: boolean; byKey?: boolean; remembered?: boolean } = {},
+  options: { fullRefresh?: boolean; byKey?: boolean; keysByIndex?: boolean; remembered?: boolean } = {},
 ): string {
   const columns = selectedColumns(x);
   const fence = dialect.fence ? ` ${dialect.fence}` : "";
@@ -153,12 +153,14 @@ export function renderNewRowsSql(
     ? `SELECT c.*, ${pk("c")}\n    FROM (\n      SELECT ${list}${probed}\n      ${source}\n    ) c` +
       `\n    WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.probe_a = c.${PROBE_COLUMNS[0]} AND a.probe_b = c.${PROBE_COLUMNS[1]})${fence}`
     : direct;
+  // keysByIndex: a fenced EXISTS is not turned into a join, so each key is looked up by the index.
+  const byIndex = byProbes && options.keysByIndex ? fence : "";
   const only = options.remembered === undefined ? "" : `\n  AND r.pk_hash IS ${options.remembered ? "NOT " : ""}NULL`;
   return [
     `SELECT k.*, r.reason AS ${REMEMBERED_COLUMNS[0]}, r.fingerprint AS ${REMEMBERED_COLUMNS[1]}`,
     `FROM (\n    ${keyed}\n  ) k`,
     `LEFT JOIN ${rejected} r ON r.activation = ${activation} AND r.pk_hash = k.${PK_COLUMN}`,
-    `WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.pk_hash = k.${PK_COLUMN})${only}`,
+    `WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.pk_hash = k.${PK_COLUMN}${byIndex})${only}`,
   ].join("\n");
 }
 
