@@ -456,7 +456,10 @@ describeWarehouses(["postgres"], (kind) => {
           ARRAY[g, g + 1] AS arr, NULL::text AS nothing, E'\\x01\x02' AS control,
           CASE WHEN g = 1500 THEN repeat('ž\\', 300000) END AS long
         FROM generate_series(1, 3000) g`;
+      const [memory] = await wh.execute("SHOW work_mem");
       const viaCopy = await all(wh.streamQuery(sql));
+      // The stream's session setting does not outlive it on the pooled connection.
+      expect(await wh.execute("SHOW work_mem")).toEqual([memory]);
       const viaCursor = await all(wh.streamQuery(`SELECT * FROM (${sql}) q WHERE 1 = ?`, [1]));
       expect(viaCopy).toHaveLength(3000);
       expect(viaCopy).toEqual(viaCursor);
