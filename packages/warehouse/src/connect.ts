@@ -13,7 +13,7 @@ import { createStateStore, type StateStore, type WithConnection } from "./state.
 
 export type Row = Record<string, unknown>;
 
-// A history this many times the source's planned size is looked up by key (see lookUpByKey):
+// A history this many times the source's planned size is looked up by key (see lookups):
 // a probe costs about a fifth of a key's hash and index lookup, measured on PostgreSQL 15.
 const BY_KEY_RATIO = 5;
 // From this many acknowledged rows, keys the probes missed are looked up one by one (see lookups).
@@ -61,7 +61,7 @@ const pgTypes = pg.types;
 // local time; numerics and bigints stay text so nothing loses digits.
 const pgTypeParser = (oid: number, format: string) =>
   oid === 1114 || oid === 1184 || oid === 1082 ? (v: string) => v : pgTypes.getTypeParser(oid, format as "text");
-// One-shot: SQLite calls it twice a row (key and fingerprint), and createHash cost twice as much.
+// One-shot: SQLite calls it for every row's key, and createHash cost twice as much.
 const sha256 = (s: string) => hash("sha256", s, "hex");
 
 type CopyColumn = { name: string; parse: (text: string) => unknown };

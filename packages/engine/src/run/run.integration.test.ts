@@ -174,41 +174,15 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
     // A changed mapping rechecks them all: a constant currency sends the 100 rows that had a bad
     // one, and the others are rejected (and reported) again, once.
-    const euros = planFor(
-      temp,
-      activationYaml({
-        query: "select * from orders",
-        batchSize: 100,
-        mapping: {
-          event_time: "purchased_at",
-          email: "email",
-          phone: "phone",
-          value: "amount",
-          currency: { const: "EUR" },
-          order_id: "order_id",
-        },
-      }),
-    );
+    const remapped = (mapping: Record<string, string | { const: string }>) =>
+      planFor(temp, activationYaml({ query: "select * from orders", batchSize: 100, mapping }));
+    const base = { event_time: "purchased_at", email: "email", phone: "phone", value: "amount", order_id: "order_id" };
+    const euros = remapped({ ...base, currency: { const: "EUR" } });
     expect((await preview(euros, { warehouse })).newRows).toBe(400);
     expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 400, sent: 100, rejected: 300 });
     expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
     // So does a change that reads the same columns: a shop_id from the order id.
-    const shops = planFor(
-      temp,
-      activationYaml({
-        query: "select * from orders",
-        batchSize: 100,
-        mapping: {
-          event_time: "purchased_at",
-          email: "email",
-          phone: "phone",
-          value: "amount",
-          currency: { const: "EUR" },
-          order_id: "order_id",
-          shop_id: "order_id",
-        },
-      }),
-    );
+    const shops = remapped({ ...base, currency: { const: "EUR" }, shop_id: "order_id" });
     expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 300, sent: 0, rejected: 300 });
     expect((await run(shops, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
 

@@ -193,6 +193,10 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       partner_name: "Ferry",
       ...(testEventCode ? { test_event_code: testEventCode } : {}),
     }).slice(0, -1);
+
+  /** The events of a body, read back (bisection, and a refusal's fingerprint: both rare). */
+  const eventsOf = (body: Body): TikTokEvent[] => (JSON.parse(body.parts.join("")) as { data: TikTokEvent[] }).data;
+
   /**
    * The request body: the head's fields, then `data`, the same bytes JSON.stringify of the
    * whole gives, in parts of PART_EVENTS events. One string a batch (450 KB for a thousand
@@ -200,8 +204,6 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
    * piled up to 70 MB of a million-row run's 214 MB peak RSS. Parts stay in the young
    * generation, where the dead cost nothing.
    */
-  const eventsOf = (body: Body): TikTokEvent[] => (JSON.parse(body.parts.join("")) as { data: TikTokEvent[] }).data;
-
   function bodyFor(head: string, events: readonly TikTokEvent[]): Body {
     const parts = [`${head},"data":[`];
     for (let i = 0; i < events.length; i += PART_EVENTS) {
