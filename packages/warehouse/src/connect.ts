@@ -336,8 +336,10 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       // A rerun hashes the history's probes: at the default 4 MB a million of them spill to
       // disk in 8 batches, both sides written out and read back (measured on a rerun with no
       // new rows over a million: 1.07-1.32 s, against 0.91-1.07 s in one batch of 55 MB; five
-      // alternating pairs). For this statement only: reset after it, or the connection is closed.
-      await conn.query(`SET work_mem = '${STREAM_WORK_MEM}'`);
+      // alternating pairs). SET LOCAL: the setting ends with this transaction, also behind a
+      // pooler that hands the server connection to someone else afterwards.
+      await conn.query("BEGIN");
+      await conn.query(`SET LOCAL work_mem = '${STREAM_WORK_MEM}'`);
       const { fields } = await conn.query(`SELECT * FROM (\n${sql}\n) q LIMIT 0`);
       const columns = fields.map((f) => ({ name: f.name, parse: pgTypeParser(f.dataTypeID, "text") as (text: string) => unknown }));
       const copy = conn.query(copyTo(`COPY (\n${sql}\n) TO STDOUT`));
@@ -362,13 +364,13 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       }
       if (rest + decoder.end() !== "") throw new WarehouseError("query", "the warehouse ended the rows mid-line");
       if (chunk.length) yield chunk;
-      await conn.query("RESET work_mem");
+      await conn.query("COMMIT");
       complete = true;
     } catch (error) {
       throw wrap("query", error);
     } finally {
       // A COPY left unfinished holds the connection mid-protocol: close it, and the pool
-      // replaces it (the server stops the statement when the socket closes).
+      // replaces it (the server stops the statement and rolls back when the socket closes).
       if (!complete) {
         conn.__knex__disposed ??= "a COPY was cut short";
         conn.end().catch(() => undefined);
