@@ -58,9 +58,12 @@ export interface ConnectOptions {
 
 const pgTypes = pg.types;
 // Naive timestamps stay text (read as UTC by the mapper) instead of being taken as the runner's
-// local time; numerics and bigints stay text so nothing loses digits.
+// local time; numerics and bigints stay text so nothing loses digits. The driver's own bigint
+// parser returns its text too, after a regex test (three a row with the key and its probes).
+const AS_TEXT = new Set([20, 1082, 1114, 1184]);
+const asText = (v: string) => v;
 const pgTypeParser = (oid: number, format: string) =>
-  oid === 1114 || oid === 1184 || oid === 1082 ? (v: string) => v : pgTypes.getTypeParser(oid, format as "text");
+  format !== "binary" && AS_TEXT.has(oid) ? asText : pgTypes.getTypeParser(oid, format as "text");
 // One-shot: SQLite calls it for every row's key, and createHash cost twice as much.
 const sha256 = (s: string) => hash("sha256", s, "hex");
 

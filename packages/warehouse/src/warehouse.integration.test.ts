@@ -463,7 +463,16 @@ describeWarehouses(["postgres"], (kind) => {
       const viaCursor = await all(wh.streamQuery(`SELECT * FROM (${sql}) q WHERE 1 = ?`, [1]));
       expect(viaCopy).toHaveLength(3000);
       expect(viaCopy).toEqual(viaCursor);
-      expect(viaCopy[1]).toMatchObject({ id: 2, flag: true, text: `a\tb\nc\rd\\e\\N${"é€😀".repeat(2)}`, literal_n: "\\N", nothing: null });
+      expect(viaCopy[1]).toMatchObject({
+        id: 2,
+        big: "2000000014",
+        num: "0.66666666666666666667",
+        day: "2025-01-03",
+        flag: true,
+        text: `a\tb\nc\rd\\e\\N${"é€😀".repeat(2)}`,
+        literal_n: "\\N",
+        nothing: null,
+      });
       expect(viaCopy[4]!["text"]).toBeNull();
       expect(viaCopy[0]!["text"]).toBe("");
       expect(Buffer.isBuffer(viaCopy[0]!["bytes"])).toBe(true);
