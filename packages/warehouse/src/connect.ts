@@ -36,8 +36,10 @@ export interface Warehouse {
   /** How many rows newRows would yield with the same options. */
   countNewRows(x: Extraction, options?: { fullRefresh?: boolean; remembered?: boolean }): Promise<number>;
   /**
-   * Any query, streamed in chunks the same way (the benchmark's floor reads through it). As with
+   * A query, streamed in chunks the same way (the benchmark's floor reads through it). As with
    * execute, `?` marks a binding only when bindings are given; without, SQL runs as written.
+   * On PostgreSQL, SQL without bindings is read as the new rows are, through COPY, which takes
+   * a query (SELECT, VALUES, TABLE, WITH) but not SHOW or EXPLAIN; with bindings, a cursor.
    */
   streamQuery(sql: string, bindings?: readonly unknown[], options?: { signal?: AbortSignal }): AsyncIterable<Row[]>;
   readonly state: StateStore;
