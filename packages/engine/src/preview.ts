@@ -1,7 +1,7 @@
 import { createMapper, type RejectReason, type TikTokEvent } from "@ferry/tiktok";
 import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile/compile.js";
-import { unchangedSinceRejection } from "./remembered.js";
+import { rejectionMemory } from "./remembered.js";
 
 export interface PlanPreview {
   /** Rows the next run would read (not yet acknowledged, not rejected with the same values). */
@@ -29,9 +29,10 @@ export async function preview(
   });
   // Rows never rejected are counted in the warehouse; the few with a remembered rejection are
   // read and checked here, the way a run checks them.
+  const memory = rejectionMemory(plan);
   let newRows = await deps.warehouse.countNewRows(plan.extraction, { remembered: false });
   for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
-    for (const row of chunk) if (!unchangedSinceRejection(plan, row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
+    for (const row of chunk) if (!memory.unchanged(row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
   }
   const want = options.samples ?? 3;
   const scan = options.scan ?? 1000;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { rowFingerprint } from "./remembered.js";
+import { rejectionMemory } from "./remembered.js";
 
 const plan = {
   mappingDigest: "00112233445566778899aabbccddeeff",
@@ -11,9 +11,9 @@ const plan = {
     stateSchema: "ferry",
   },
 };
-const fp = (row: Record<string, unknown>) => rowFingerprint(plan, row);
+const fp = (row: Record<string, unknown>) => rejectionMemory(plan).fingerprint(row);
 
-describe("rowFingerprint", () => {
+describe("rejectionMemory().fingerprint", () => {
   it("is stable across versions: a change of format would report every remembered rejection again", () => {
     // SHA-256, base64url, of "<digest>\u001fs13:x@example.com\u001fs5:10.50\u001fs1:1": each column
     // (mapped ones, then the key) typed and sized.
@@ -43,7 +43,7 @@ describe("rowFingerprint", () => {
   it("reads only the extracted columns, and the mapping's digest", () => {
     const row = { id: 1, email: "x@example.com", amount: 2 };
     expect(fp({ ...row, unmapped: "anything" })).toBe(fp(row));
-    expect(rowFingerprint({ ...plan, mappingDigest: "ffeeddccbbaa99887766554433221100" }, row)).not.toBe(fp(row));
+    expect(rejectionMemory({ ...plan, mappingDigest: "ffeeddccbbaa99887766554433221100" }).fingerprint(row)).not.toBe(fp(row));
     expect(fp({ ...row, id: 2 })).not.toBe(fp(row));
   });
 });

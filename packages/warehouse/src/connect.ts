@@ -179,6 +179,16 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   const db = knex(knexConfig(dialect, url));
   const chunkSize = options.chunkSize ?? 1000;
   const openStreams = new Set<Promise<void>>();
+  /** A PostgreSQL stream holding a connection: close() waits for it; call the result once it gave it back. */
+  const holdOpen = () => {
+    let done!: () => void;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    openStreams.add(finished);
+    return () => {
+      openStreams.delete(finished);
+      done();
+    };
+  };
   const wrap = (code: "connection" | "query", error: unknown): WarehouseError => {
     if (error instanceof WarehouseError) return error;
     const e = error as { message?: string; code?: string };
@@ -280,16 +290,13 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    * 7.8 s, with fewer rows alive at each collection).
    */
   async function* cursorStream(sql: string, bindings: readonly unknown[], signal?: AbortSignal): AsyncGenerator<Row[]> {
-    const native = bindings.length
-      ? db
-          .raw(sql, bindings as Knex.RawBinding[])
-          .toSQL()
-          .toNative()
-      : { sql, bindings: [] };
+    // Only with bindings (SQL without goes through copyStream).
+    const native = db
+      .raw(sql, bindings as Knex.RawBinding[])
+      .toSQL()
+      .toNative();
     const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient;
-    let done!: () => void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    openStreams.add(finished);
+    const closed = holdOpen();
     // A connection that ends never answers the cursor's closing: wait for whichever comes first.
     let ended!: () => void;
     const connectionEnded = new Promise<void>((resolve) => (ended = resolve));
@@ -318,8 +325,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       }
       conn.off("end", ended);
       await db.client.releaseConnection(conn);
-      openStreams.delete(finished);
-      done();
+      closed();
     }
   }
 
@@ -333,9 +339,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    */
   async function* copyStream(sql: string, signal?: AbortSignal): AsyncGenerator<Row[]> {
     const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient & { __knex__disposed?: unknown };
-    let done!: () => void;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    openStreams.add(finished);
+    const closed = holdOpen();
     let complete = false;
     try {
       // A rerun hashes the history's probes: at the default 4 MB a million of them spill to
@@ -381,8 +385,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
         conn.end().catch(() => undefined);
       }
       await db.client.releaseConnection(conn);
-      openStreams.delete(finished);
-      done();
+      closed();
     }
   }
 

@@ -23,7 +23,7 @@ export const RUN_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 96 } as const;
  * MB); at 30% it stays near what is alive (171-177 MB at both sizes). A process-wide V8 flag,
  * read at each collection, set by startRunWorker.
  */
-export const RUN_HEAP_GROWING_PERCENT = 30;
+const RUN_HEAP_GROWING_PERCENT = 30;
 
 /**
  * Starts `entry` in a worker thread with RUN_RESOURCE_LIMITS. Its exit code becomes the

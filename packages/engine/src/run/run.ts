@@ -10,7 +10,7 @@ import {
 } from "@ferry/tiktok";
 import { PK_COLUMN, probeOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
-import { rowFingerprint, unchangedSinceRejection } from "../remembered.js";
+import { rejectionMemory } from "../remembered.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
 
@@ -160,6 +160,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       maxEventAgeDays: plan.destination.maxEventAgeDays,
       now: Math.floor(started / 1000),
     });
+    const memory = rejectionMemory(plan);
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     deps.signal?.addEventListener("abort", onAbort);
@@ -250,7 +251,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           for (const row of chunk) {
             const pkHash = row[PK_COLUMN] as string | null;
             const result = mapper(row, pkHash);
-            if (unchangedSinceRejection(plan, row, result)) continue;
+            if (memory.unchanged(row, result)) continue;
             counts.read++;
             if (result.ok) {
               batch.push(result.event, pkHash!, probeOf(row));
@@ -266,7 +267,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
               countRejection(result.reason);
               sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
               if (pkHash && REJECT_REASONS[result.reason].remember) {
-                rejections.push({ pkHash, fingerprint: rowFingerprint(plan, row), reason: result.reason });
+                rejections.push({ pkHash, fingerprint: memory.fingerprint(row), reason: result.reason });
               }
             }
           }
