@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--heap] [--profile DIR]
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--repeat N] [--heap] [--profile DIR]
 // Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
@@ -14,22 +14,68 @@ import { seed } from "./seed.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, "../../..");
-const { values } = parseArgs({
-  options: {
-    rows: { type: "string", default: "1000000" },
-    warehouse: { type: "string", default: "postgres" },
-    json: { type: "boolean", default: false },
-    out: { type: "string" },
-    // Writes a V8 CPU profile of each measured process there (open in Chrome DevTools).
-    profile: { type: "string" },
-    // Samples the heap after a full GC at every tenth of the full run (costs it a few GCs).
-    heap: { type: "boolean", default: false },
-  },
-});
+const USAGE = `Usage: npm run bench -- [options]
+
+Seeds conversions into a warehouse (not timed), then measures on this machine:
+  the floor       streaming the same rows with the same driver, and SHA-256 of their
+                  emails and phones, doing nothing else
+  a full run      Ferry sending every row to the TikTok sandbox, which runs in another
+                  process: wall time, rows/s, peak RSS and CPU time of the Ferry process,
+                  CPU time of the sandbox and of PostgreSQL, how busy the machine was
+  two reruns      one with no new rows, one with 1% new rows, over the full history
+It prints a table (or JSON) and writes the table to bench/RESULTS.md.
+
+Options:
+  --rows N              conversions to seed (default 1000000; 100000 is a one-minute check)
+  --warehouse KIND      postgres (default; FERRY_BENCH_POSTGRES_URL, else
+                        FERRY_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test;
+                        a database ferry_bench is made and dropped there) or sqlite
+  --repeat N            measure N times from the same seed, the state forgotten in between,
+                        and report each figure's median and range (machines whose speed
+                        drifts need it to compare two versions)
+  --json                print {rows, seconds, rows_per_second, floor_seconds, ratio_to_floor,
+                        peak_rss_mb, rerun_no_new_seconds, rerun_1pct_seconds, …} instead
+  --out FILE            write the table there instead of bench/RESULTS.md
+  --heap                sample the heap after a full GC at every tenth of the full run
+  --profile DIR         write a V8 CPU profile of each measured process into DIR
+  -h, --help            show this help
+`;
+const parsed = (() => {
+  try {
+    return parseArgs({
+      options: {
+        rows: { type: "string", default: "1000000" },
+        warehouse: { type: "string", default: "postgres" },
+        json: { type: "boolean", default: false },
+        repeat: { type: "string", default: "1" },
+        out: { type: "string" },
+        // Writes a V8 CPU profile of each measured process there (open in Chrome DevTools).
+        profile: { type: "string" },
+        // Samples the heap after a full GC at every tenth of the full run (costs it a few GCs).
+        heap: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`bench: ${(error as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+})();
+const { values } = parsed;
+if (values.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const usageError = (message: string): never => {
+  process.stderr.write(`bench: ${message}\n\n${USAGE}`);
+  process.exit(2);
+};
 const rows = Number(values.rows);
 const kind = values.warehouse;
-if (!Number.isInteger(rows) || rows < 1) throw new Error("--rows takes a positive whole number");
-if (kind !== "postgres" && kind !== "sqlite") throw new Error("--warehouse takes postgres or sqlite");
+const repeats = Number(values.repeat);
+if (!Number.isInteger(rows) || rows < 1) usageError("--rows takes a positive whole number");
+if (kind !== "postgres" && kind !== "sqlite") usageError("--warehouse takes postgres or sqlite");
+if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) usageError("--repeat takes a whole number from 1 to 20");
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 /** Runs a child and returns its single JSON line. */
@@ -129,7 +175,7 @@ const sandbox = spawn(
 try {
   const now = Date.now();
   const warehouse = connect(url);
-  let t = Date.now();
+  const t = Date.now();
   await seed(warehouse, 1, rows, now);
   log(`seeded ${rows.toLocaleString("en-US")} rows into ${kind} in ${((Date.now() - t) / 1000).toFixed(1)} s (not timed)`);
 
@@ -169,68 +215,123 @@ schedule: daily
   );
   const env = { ...process.env, BENCH_WAREHOUSE_URL: url, BENCH_TIKTOK_TOKEN: token, TIKTOK_API_BASE_URL: sandboxUrl };
   const worker = path.join(here, "worker.js");
-
-  log("floor: streaming the rows and hashing identifiers alone…");
-  const floor = await child<Floor>([worker, "floor", url], env);
-  log("full run…");
-  const cpuBefore = await cpuSnapshot(sandbox.pid);
-  const full = values.heap
-    ? await child<Run>([worker, "run", path.join(work, "activations"), String(rows)], env, ["--expose-gc"])
-    : await child<Run>([worker, "run", path.join(work, "activations")], env);
-  const cpuAfter = await cpuSnapshot(sandbox.pid);
-  const elsewhere =
-    cpuBefore && cpuAfter
-      ? {
-          sandbox_cpu_seconds: round(cpuAfter.sandbox - cpuBefore.sandbox),
-          postgres_cpu_seconds: kind === "postgres" ? round(cpuAfter.postgres - cpuBefore.postgres) : 0,
-          machine_busy_percent: Math.round((100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total)),
-        }
-      : undefined;
-  if (full.report.status !== "success" || full.report.counts.sent !== rows)
-    throw new Error(`the full run did not send every row: ${JSON.stringify(full.report)}`);
-  log("rerun, no new rows…");
-  const rerun0 = await child<Run>([worker, "run", path.join(work, "activations")], env);
   const extra = Math.max(1, Math.round(rows / 100));
-  t = Date.now();
-  await seed(warehouse, rows + 1, rows + extra, now);
-  await warehouse.close();
-  log(`rerun, ${extra.toLocaleString("en-US")} new rows (1%)…`);
-  const rerun1 = await child<Run>([worker, "run", path.join(work, "activations")], env);
-  if (rerun1.report.counts.sent !== extra) throw new Error(`the 1% rerun sent ${rerun1.report.counts.sent}, expected ${extra}`);
 
-  const floorSeconds = floor.streamSeconds + floor.hashSeconds;
+  /**
+   * Back to the seeded rows, no sync state, and a sandbox that has seen no event (it would
+   * count the next round's as duplicates): the next round starts where the first did.
+   */
+  async function forget() {
+    const reset = await fetch(new URL("/sandbox/reset", sandboxUrl), { method: "POST" });
+    if (!reset.ok) throw new Error(`the sandbox did not reset: HTTP ${reset.status}`);
+    await warehouse.execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
+    if (kind === "postgres") {
+      await warehouse.execute("DROP SCHEMA IF EXISTS ferry CASCADE");
+      await warehouse.execute("VACUUM ANALYZE conversions");
+    } else {
+      for (const table of ["acked", "rejected", "runs", "locks"]) await warehouse.execute(`DROP TABLE IF EXISTS ferry_${table}`);
+    }
+  }
+
+  async function measure(n: number) {
+    const of = repeats > 1 ? ` (${n} of ${repeats})` : "";
+    log(`floor: streaming the rows and hashing identifiers alone…${of}`);
+    const floor = await child<Floor>([worker, "floor", url], env);
+    log(`full run…${of}`);
+    const cpuBefore = await cpuSnapshot(sandbox.pid);
+    const full = values.heap
+      ? await child<Run>([worker, "run", path.join(work, "activations"), String(rows)], env, ["--expose-gc"])
+      : await child<Run>([worker, "run", path.join(work, "activations")], env);
+    const cpuAfter = await cpuSnapshot(sandbox.pid);
+    if (full.report.status !== "success" || full.report.counts.sent !== rows)
+      throw new Error(`the full run did not send every row: ${JSON.stringify(full.report)}`);
+    log(`rerun, no new rows…${of}`);
+    const rerun0 = await child<Run>([worker, "run", path.join(work, "activations")], env);
+    await seed(warehouse, rows + 1, rows + extra, now);
+    log(`rerun, ${extra.toLocaleString("en-US")} new rows (1%)…${of}`);
+    const rerun1 = await child<Run>([worker, "run", path.join(work, "activations")], env);
+    if (rerun1.report.counts.sent !== extra) throw new Error(`the 1% rerun sent ${rerun1.report.counts.sent}, expected ${extra}`);
+    if (n < repeats) await forget();
+    const floorSeconds = floor.streamSeconds + floor.hashSeconds;
+    const perMillion = (seconds: number) => (seconds * 1e6) / rows;
+    return {
+      seconds: full.seconds,
+      floor_seconds: floorSeconds,
+      ratio_to_floor: full.seconds / floorSeconds,
+      peak_rss_mb: full.peakRssMb,
+      cpu_seconds: full.cpuSeconds,
+      ...(cpuBefore && cpuAfter
+        ? {
+            sandbox_cpu_seconds: cpuAfter.sandbox - cpuBefore.sandbox,
+            postgres_cpu_seconds: kind === "postgres" ? cpuAfter.postgres - cpuBefore.postgres : 0,
+            machine_busy_percent: (100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total),
+          }
+        : {}),
+      rerun_no_new_seconds: rerun0.seconds,
+      rerun_1pct_seconds: rerun1.seconds,
+      stream_seconds: perMillion(floor.streamSeconds),
+      sha256_seconds: perMillion(floor.hashSeconds),
+      map_normalise_hash_seconds: perMillion(floor.mapSeconds),
+      serialise_seconds: perMillion(floor.serializeSeconds),
+      heapAfterGcMb: full.heapAfterGcMb,
+    };
+  }
+
+  const rounds: Awaited<ReturnType<typeof measure>>[] = [];
+  for (let n = 1; n <= repeats; n++) rounds.push(await measure(n));
+  await warehouse.close();
+  type Figure = Exclude<keyof (typeof rounds)[number], "heapAfterGcMb">;
+  const all = (figure: Figure) => rounds.map((r) => r[figure]).filter((x): x is number => x !== undefined);
+  // The median of an even count is the lower middle: a figure that was measured, not an average.
+  const median = (figure: Figure) => {
+    const sorted = all(figure).sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)]!;
+  };
+  const range = (figure: Figure): [number, number] => [round(Math.min(...all(figure))), round(Math.max(...all(figure)))];
+  const heapAfterGcMb = rounds[0]!.heapAfterGcMb;
+  const elsewhere =
+    rounds[0]!.sandbox_cpu_seconds === undefined
+      ? undefined
+      : {
+          sandbox_cpu_seconds: round(median("sandbox_cpu_seconds")),
+          postgres_cpu_seconds: round(median("postgres_cpu_seconds")),
+          machine_busy_percent: Math.round(median("machine_busy_percent")),
+        };
+  const ranged = ["seconds", "floor_seconds", "ratio_to_floor", "peak_rss_mb", "rerun_no_new_seconds", "rerun_1pct_seconds"] as const;
+
   const result = {
     rows,
     warehouse: kind,
-    seconds: round(full.seconds),
-    rows_per_second: Math.round(rows / full.seconds),
-    floor_seconds: round(floorSeconds),
-    ratio_to_floor: round(full.seconds / floorSeconds),
-    peak_rss_mb: full.peakRssMb,
-    ...(full.heapAfterGcMb ? { heap_after_gc_mb: full.heapAfterGcMb } : {}),
-    cpu_seconds: round(full.cpuSeconds),
+    seconds: round(median("seconds")),
+    rows_per_second: Math.round(rows / median("seconds")),
+    floor_seconds: round(median("floor_seconds")),
+    ratio_to_floor: round(median("ratio_to_floor")),
+    peak_rss_mb: median("peak_rss_mb"),
+    ...(heapAfterGcMb ? { heap_after_gc_mb: heapAfterGcMb } : {}),
+    cpu_seconds: round(median("cpu_seconds")),
     ...(elsewhere ?? {}),
-    rerun_no_new_seconds: round(rerun0.seconds),
-    rerun_1pct_seconds: round(rerun1.seconds),
+    rerun_no_new_seconds: round(median("rerun_no_new_seconds")),
+    rerun_1pct_seconds: round(median("rerun_1pct_seconds")),
     breakdown_per_million_rows: {
-      stream_seconds: round((floor.streamSeconds * 1e6) / rows),
-      sha256_seconds: round((floor.hashSeconds * 1e6) / rows),
-      map_normalise_hash_seconds: round((floor.mapSeconds * 1e6) / rows),
-      serialise_seconds: round((floor.serializeSeconds * 1e6) / rows),
+      stream_seconds: round(median("stream_seconds")),
+      sha256_seconds: round(median("sha256_seconds")),
+      map_normalise_hash_seconds: round(median("map_normalise_hash_seconds")),
+      serialise_seconds: round(median("serialise_seconds")),
     },
+    // With --repeat: each figure above is the median of the rounds; these are their ranges.
+    ...(repeats > 1 ? { repeats, ranges: Object.fromEntries(ranged.map((f) => [f, range(f)])) } : {}),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   };
+  const spread = (figure: (typeof ranged)[number], unit = "") => (repeats > 1 ? ` (${range(figure)[0]}–${range(figure)[1]}${unit})` : "");
   const table = [
     `| measure | ${kind}, ${rows.toLocaleString("en-US")} rows |`,
     "|---|---:|",
-    `| full run | ${result.seconds} s (${result.rows_per_second.toLocaleString("en-US")} rows/s) |`,
-    `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s |`,
-    `| ratio to floor | ${result.ratio_to_floor} |`,
-    `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB |`,
-    ...(full.heapAfterGcMb
-      ? [
-          `| heap in use after a full GC, at each tenth of the run | ${Math.min(...full.heapAfterGcMb)}–${Math.max(...full.heapAfterGcMb)} MB |`,
-        ]
+    `| full run | ${result.seconds} s${spread("seconds", " s")}: ${result.rows_per_second.toLocaleString("en-US")} rows/s |`,
+    `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s${spread("floor_seconds", " s")} |`,
+    `| ratio to floor | ${result.ratio_to_floor}${spread("ratio_to_floor")} |`,
+    `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB${spread("peak_rss_mb", " MB")} |`,
+    ...(heapAfterGcMb
+      ? [`| heap in use after a full GC, at each tenth of the run | ${Math.min(...heapAfterGcMb)}–${Math.max(...heapAfterGcMb)} MB |`]
       : []),
     `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
     ...(elsewhere
@@ -239,8 +340,8 @@ schedule: daily
           `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
         ]
       : []),
-    `| rerun, no new rows | ${result.rerun_no_new_seconds} s |`,
-    `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s |`,
+    `| rerun, no new rows | ${result.rerun_no_new_seconds} s${spread("rerun_no_new_seconds", " s")} |`,
+    `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s${spread("rerun_1pct_seconds", " s")} |`,
     `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,
   ].join("\n");
   if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
@@ -248,7 +349,7 @@ schedule: daily
   const out = values.out ?? path.join(root, "bench/RESULTS.md");
   await writeFile(
     out,
-    `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${rows} --warehouse ${kind}\` on ${new Date().toISOString().slice(0, 10)}; ${result.machine}.\nThe TikTok sandbox runs in another process on the same machine.\n\n${table}\n`,
+    `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${rows} --warehouse ${kind}${repeats > 1 ? ` --repeat ${repeats}` : ""}\` on ${new Date().toISOString().slice(0, 10)}; ${result.machine}.\nThe TikTok sandbox runs in another process on the same machine.${repeats > 1 ? ` Each figure is the median of ${repeats} rounds, their range in brackets.` : ""}\n\n${table}\n`,
   );
 } finally {
   sandbox.kill("SIGTERM");
