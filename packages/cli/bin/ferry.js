@@ -19,6 +19,9 @@ if (isMainThread) {
   };
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
+  worker.on("message", (message) => {
+    if (typeof message?.text === "string") (message.fd === 2 ? process.stderr : process.stdout).write(message.text);
+  });
   worker.on("exit", () => {
     process.removeListener("SIGINT", stop);
     process.removeListener("SIGTERM", stop);
@@ -28,11 +31,14 @@ if (isMainThread) {
   const controller = new AbortController();
   parentPort.on("message", (message) => message === "abort" && controller.abort());
   parentPort.unref();
-  // A worker's stdout and stderr are relayed to the process's; only whether they are
-  // terminals must be told.
+  // A worker's own stdout and stderr are relayed to the process's each on its own channel, so
+  // their order between them was lost (a run's "started" line came after the summary printed
+  // after it). The command's output goes through one channel, written in the order it was
+  // made; only whether each stream is a terminal must be told.
+  const relay = (fd, isTTY) => ({ write: (text) => parentPort.postMessage({ fd, text }), isTTY });
   process.exitCode = await main(workerData.args, {
-    stdout: { write: (text) => process.stdout.write(text), isTTY: workerData.stdoutTTY },
-    stderr: { write: (text) => process.stderr.write(text), isTTY: workerData.stderrTTY },
+    stdout: relay(1, workerData.stdoutTTY),
+    stderr: relay(2, workerData.stderrTTY),
     env: process.env,
     cwd: process.cwd(),
     signal: controller.signal,

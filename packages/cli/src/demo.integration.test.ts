@@ -1,4 +1,5 @@
-import { readdir, readFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { open, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { testdir } from "@ferry/testkit";
@@ -7,6 +8,7 @@ import { expect, it } from "vitest";
 import { runFerry } from "./testing.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
+const BIN = fileURLToPath(new URL("../bin/ferry.js", import.meta.url));
 // The demo's people: their addresses end at these domains, their phones are French mobiles.
 const EMAIL = /[^\s"'|]+@(gmail\.com|orange\.fr|free\.fr|outlook\.com|yahoo\.fr|laposte\.net)/i;
 // Not inside a run of digits or hex: "00336" occurs by chance in hashes and epoch times.
@@ -43,5 +45,39 @@ it("runs the demo end to end, twice, and nothing it prints or stores holds an em
   for (const text of [first.stdout, first.stderr]) {
     expect(text).not.toMatch(EMAIL);
     expect(text).not.toMatch(PHONE);
+  }
+});
+
+it("keeps the order of what the binary prints to stdout and to stderr, as written", async () => {
+  const files: Record<string, string> = {};
+  for (const name of await readdir(path.join(ROOT, "activations")))
+    files[`activations/${name}`] = await readFile(path.join(ROOT, "activations", name), "utf8");
+  const cwd = await testdir(files);
+  // One file for both streams, as `ferry demo > log 2>&1` makes: the command runs in a worker
+  // thread, and its two streams used to reach the process's by two relays, out of order.
+  const log = path.join(cwd, "log.txt");
+  const out = await open(log, "w");
+  const child = spawn(process.execPath, [BIN, "demo"], {
+    cwd,
+    env: { PATH: process.env["PATH"] ?? "" },
+    stdio: ["ignore", out.fd, out.fd],
+  });
+  expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+  await out.close();
+  const lines = (await readFile(log, "utf8")).split("\n");
+  const at = (pattern: RegExp, from = 0) => lines.findIndex((l, i) => i >= from && pattern.test(l));
+  let step = 0;
+  for (const [heading, activations] of [
+    [/^1\. First run/, ["crm-leads", "pos-purchases", "subscriptions"]],
+    [/^2\. Second run/, ["crm-leads", "pos-purchases", "subscriptions"]],
+    [/^3\. New conversions/, ["pos-purchases"]],
+  ] as const) {
+    const next = at(heading, step);
+    expect(next, `${heading} after the step before`).toBeGreaterThan(step - 1);
+    // Between the step's heading and its first summary: its runs' "started" lines, and only them.
+    const summary = at(/^[✔⚠✖] /, next);
+    const started = lines.slice(next + 1, summary).filter((l) => l.endsWith(" started"));
+    expect(started.map((l) => l.split(":")[0])).toEqual(activations);
+    step = summary;
   }
 });
