@@ -5,17 +5,25 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
+const BENCH = fileURLToPath(new URL("../dist/bench.js", import.meta.url));
+
+/** Runs the benchmark's command line; stdout and stderr apart. */
+async function bench(args: string[]) {
+  const child = spawn(process.execPath, [BENCH, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d));
+  const code = await new Promise((resolve) => child.on("close", resolve));
+  return { code, stdout, stderr };
+}
+
 // Keeps the benchmark from rotting: a tiny run on SQLite must produce every figure. (Its
 // timings are not asserted: targets live in the benchmark, not in tests.)
 it("runs end to end on a small SQLite profile, twice from the same start, and reports every figure with its range", async () => {
   const out = path.join(await mkdtemp(path.join(tmpdir(), "ferry-bench-out-")), "RESULTS.md");
-  const bench = fileURLToPath(new URL("../dist/bench.js", import.meta.url));
-  const child = spawn(process.execPath, [bench, "--rows", "3000", "--warehouse", "sqlite", "--repeat", "2", "--json", "--out", out], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stdout = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d));
-  expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+  const { code, stdout } = await bench(["--rows", "3000", "--warehouse", "sqlite", "--repeat", "2", "--json", "--out", out]);
+  expect(code).toBe(0);
   const result = JSON.parse(stdout);
   expect(Object.keys(result)).toEqual(
     expect.arrayContaining([
@@ -40,19 +48,11 @@ it("runs end to end on a small SQLite profile, twice from the same start, and re
 });
 
 it("teaches with --help, and refuses an unknown option with the usage", async () => {
-  const bench = fileURLToPath(new URL("../dist/bench.js", import.meta.url));
-  const run = async (args: string[]) => {
-    const child = spawn(process.execPath, [bench, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d));
-    child.stderr.on("data", (d: Buffer) => (out += d));
-    return { code: await new Promise((resolve) => child.on("close", resolve)), out };
-  };
-  const help = await run(["--help"]);
+  const help = await bench(["--help"]);
   expect(help.code).toBe(0);
-  expect(help.out).toContain("--repeat N");
-  const wrong = await run(["--rowz", "5"]);
+  expect(help.stdout).toContain("--repeat N");
+  const wrong = await bench(["--rowz", "5"]);
   expect(wrong.code).toBe(2);
-  expect(wrong.out).toMatch(/^bench: Unknown option '--rowz'/);
-  expect(wrong.out).toContain("Usage: npm run bench");
+  expect(wrong.stderr).toMatch(/^bench: Unknown option '--rowz'/);
+  expect(wrong.stderr).toContain("Usage: npm run bench");
 });

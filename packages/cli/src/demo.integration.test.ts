@@ -14,11 +14,16 @@ const EMAIL = /[^\s"'|]+@(gmail\.com|orange\.fr|free\.fr|outlook\.com|yahoo\.fr|
 // Not inside a run of digits or hex: "00336" occurs by chance in hashes and epoch times.
 const PHONE = /(?<![0-9a-f])(\+33|0033)\s?\(?0?\)?\s?6|\b06 1\d \d\d/;
 
-it("runs the demo end to end, twice, and nothing it prints or stores holds an email or a phone", async () => {
+/** A project holding the repository's example activations, as the demo expects. */
+async function demoProject(): Promise<string> {
   const files: Record<string, string> = {};
   for (const name of await readdir(path.join(ROOT, "activations")))
     files[`activations/${name}`] = await readFile(path.join(ROOT, "activations", name), "utf8");
-  const cwd = await testdir(files);
+  return testdir(files);
+}
+
+it("runs the demo end to end, twice, and nothing it prints or stores holds an email or a phone", async () => {
+  const cwd = await demoProject();
   const first = await runFerry(["demo"], { cwd, env: {} });
   expect(first.code).toBe(0);
   expect(first.stdout).toContain("1. First run");
@@ -49,10 +54,7 @@ it("runs the demo end to end, twice, and nothing it prints or stores holds an em
 });
 
 it("keeps the order of what the binary prints to stdout and to stderr, as written", async () => {
-  const files: Record<string, string> = {};
-  for (const name of await readdir(path.join(ROOT, "activations")))
-    files[`activations/${name}`] = await readFile(path.join(ROOT, "activations", name), "utf8");
-  const cwd = await testdir(files);
+  const cwd = await demoProject();
   // One file for both streams, as `ferry demo > log 2>&1` makes: the command runs in a worker
   // thread, and its two streams used to reach the process's by two relays, out of order.
   const log = path.join(cwd, "log.txt");
