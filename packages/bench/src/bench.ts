@@ -225,6 +225,7 @@ schedule: daily
     const reset = await fetch(new URL("/sandbox/reset", sandboxUrl), { method: "POST" });
     if (!reset.ok) throw new Error(`the sandbox did not reset: HTTP ${reset.status}`);
     await warehouse.execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
+    // "ferry": the state schema of an activation whose ferry.yml names none, as here.
     if (kind === "postgres") {
       await warehouse.execute("DROP SCHEMA IF EXISTS ferry CASCADE");
       await warehouse.execute("VACUUM ANALYZE conversions");
@@ -288,6 +289,7 @@ schedule: daily
     return sorted[Math.floor((sorted.length - 1) / 2)]!;
   };
   const range = (figure: Figure): [number, number] => [round(Math.min(...all(figure))), round(Math.max(...all(figure)))];
+  // With --heap, the first round's samples: a leak shows in any one round.
   const heapAfterGcMb = rounds[0]!.heapAfterGcMb;
   const elsewhere =
     rounds[0]!.sandbox_cpu_seconds === undefined
