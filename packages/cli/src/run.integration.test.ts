@@ -24,6 +24,21 @@ const BIN = fileURLToPath(new URL("../bin/ferry.js", import.meta.url));
 const NOW = Date.now();
 const ROWS = 2000;
 
+/** A project with one activation, "orders", reading the orders table in batches of 50, and the environment to run it. */
+async function ordersProject(temp: TempWarehouse, sandbox: Sandbox): Promise<{ cwd: string; env: Record<string, string> }> {
+  const cwd = await testdir({
+    "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: SHOP_WAREHOUSE_URL\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
+    "activations/orders.yml": activationYaml({ name: "orders", warehouse: "main", query: "select * from orders", batchSize: 50 }),
+  });
+  const env = {
+    SHOP_WAREHOUSE_URL: temp.url,
+    TIKTOK_ACCESS_TOKEN: sandbox.token,
+    TIKTOK_API_BASE_URL: sandbox.url,
+    PATH: process.env["PATH"] ?? "",
+  };
+  return { cwd, env };
+}
+
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
   let temp: TempWarehouse;
   let warehouse: Warehouse;
@@ -38,16 +53,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     await createOrders(warehouse);
     await insertOrders(warehouse, 1, ROWS, NOW);
     sandbox = await startSandbox({ onTrack: () => onTrack() });
-    cwd = await testdir({
-      "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: SHOP_WAREHOUSE_URL\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
-      "activations/orders.yml": activationYaml({ name: "orders", warehouse: "main", query: "select * from orders", batchSize: 50 }),
-    });
-    env = {
-      SHOP_WAREHOUSE_URL: temp.url,
-      TIKTOK_ACCESS_TOKEN: sandbox.token,
-      TIKTOK_API_BASE_URL: sandbox.url,
-      PATH: process.env["PATH"] ?? "",
-    };
+    ({ cwd, env } = await ordersProject(temp, sandbox));
   });
   afterEach(async () => {
     onTrack = () => {};
@@ -79,8 +85,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   });
 
   it(`survives SIGKILL at several points of a run, state never ahead of TikTok (${seedNote})`, async () => {
-    const ackedTable =
-      kind === "sqlite" ? `${temp.stateSchema}_acked` : kind === "postgres" ? `${temp.stateSchema}.acked` : `\`${temp.stateSchema}\`.acked`;
+    const ackedTable = temp.stateTable("acked");
     const stateIds = async () => new Set((await warehouse.execute(`SELECT event_id FROM ${ackedTable}`)).map((r) => String(r["event_id"])));
     // Kill points, in requests answered by the sandbox since the child started: early (during
     // extraction), and at seeded points mid-batch or between acknowledgement and state write.
@@ -149,16 +154,7 @@ it("runs in a worker thread that stops gracefully on SIGTERM: batches in flight 
   try {
     await createOrders(warehouse);
     await insertOrders(warehouse, 1, ROWS, NOW);
-    const cwd = await testdir({
-      "activations/ferry.yml": `version: 1\nwarehouses:\n  main:\n    url_env: SHOP_WAREHOUSE_URL\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
-      "activations/orders.yml": activationYaml({ name: "orders", warehouse: "main", query: "select * from orders", batchSize: 50 }),
-    });
-    const env = {
-      SHOP_WAREHOUSE_URL: temp.url,
-      TIKTOK_ACCESS_TOKEN: sandbox.token,
-      TIKTOK_API_BASE_URL: sandbox.url,
-      PATH: process.env["PATH"] ?? "",
-    };
+    const { cwd, env } = await ordersProject(temp, sandbox);
     const child = spawn(process.execPath, [BIN, "run", "--format", "json"], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
@@ -175,7 +171,7 @@ it("runs in a worker thread that stops gracefully on SIGTERM: batches in flight 
     expect(report.counts.sent).toBeGreaterThan(0);
     expect(report.counts.sent).toBeLessThan(expectedSent(1, ROWS));
     // What the worker recorded is exactly what TikTok acknowledged.
-    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateSchema}_acked`);
+    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateTable("acked")}`);
     expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
   } finally {
     await sandbox.close();

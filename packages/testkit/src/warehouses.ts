@@ -42,6 +42,8 @@ export interface TempWarehouse {
    * server, so a fixed name would share sync state between tests.
    */
   stateSchema: string;
+  /** A state table's name as the warehouse's SQL reads it (`ferry_acked` on SQLite, which has no schemas). */
+  stateTable(table: "acked" | "rejected" | "runs"): string;
   drop(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWare
       kind,
       url: `sqlite:${path.join(dir, "warehouse.db")}`,
       stateSchema: "ferry",
+      stateTable: (table) => `ferry_${table}`,
       drop: () => rm(dir, { recursive: true, force: true }),
     };
   }
@@ -63,10 +66,12 @@ export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWare
   await server.execute(`CREATE DATABASE ${quoted}`);
   const base = new URL(SERVER_URLS[kind]());
   base.pathname = `/${name}`;
+  const stateSchema = kind === "mysql" ? `${name}_state` : "ferry";
   return {
     kind,
     url: base.toString(),
-    stateSchema: kind === "mysql" ? `${name}_state` : "ferry",
+    stateSchema,
+    stateTable: (table) => (kind === "postgres" ? `"${stateSchema}"."${table}"` : `\`${stateSchema}\`.\`${table}\``),
     drop: async () => {
       await server.execute(kind === "postgres" ? `DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${quoted}`);
       // MySQL keeps Ferry's state in a database of its own (the state schema); drop those too.

@@ -94,7 +94,7 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
     const plan = planFor(temp);
     const report = await run(plan, { warehouse, tiktok }, { concurrency: 3 });
     expect(report).toMatchObject({ status: "failed", error: { kind: "auth", code: 40105 } });
-    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateSchema}_acked`);
+    const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateTable("acked")}`);
     expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
     expect(report.counts.sent).toBe(acked.length);
     expect(report.warnings.map((w) => w.code)).toContain("auth_failed");

@@ -92,11 +92,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     });
     expect(state.runs).toHaveLength(4);
     // Nothing personal in the state: hashes, counts, and samples whose key is an order id.
-    const stored =
-      JSON.stringify(state) +
-      JSON.stringify(
-        await warehouse.execute(kind === "sqlite" ? `SELECT * FROM ${temp.stateSchema}_acked` : `SELECT * FROM ${temp.stateSchema}.acked`),
-      );
+    const stored = JSON.stringify(state) + JSON.stringify(await warehouse.execute(`SELECT * FROM ${temp.stateTable("acked")}`));
     for (const id of [1, 2, 3, 4, 5, 600]) {
       expect(stored.toLowerCase()).not.toContain(rawEmailOf(id).toLowerCase());
       expect(stored).not.toContain(rawPhoneOf(id));
@@ -110,7 +106,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(refresh.counts).toMatchObject({ read: 1000, sent: 600 });
     // Same event_ids: TikTok deduplicates the resend.
     expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 600 });
-    const acked = kind === "sqlite" ? `${temp.stateSchema}_acked` : `${temp.stateSchema}.acked`;
+    const acked = temp.stateTable("acked");
     const [records] = await warehouse.execute(`SELECT COUNT(*) AS n, COUNT(DISTINCT pk_hash) AS k FROM ${acked}`);
     expect([Number(records!["n"]), Number(records!["k"])]).toEqual([600, 600]);
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
@@ -163,7 +159,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
   it("passes over remembered rejections until their values or the mapping change", async () => {
     const plan = planFor(temp);
-    const rejected = kind === "sqlite" ? `${temp.stateSchema}_rejected` : `${temp.stateSchema}.rejected`;
+    const rejected = temp.stateTable("rejected");
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1000, rejected: 400 });
     // Order 15 had an invalid email; changed upstream to another invalid one, it is rejected anew.
     await warehouse.execute("UPDATE orders SET email = ? WHERE order_id = 15", ["still-not-an-email"]);
@@ -217,7 +213,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     await warehouse.execute("UPDATE orders SET amount = ? WHERE order_id = ?", ["1234.5", changed!]);
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 1 });
     // So is one whose fingerprint an earlier version stored, once, since it cannot be compared.
-    const rejected = kind === "sqlite" ? `${temp.stateSchema}_rejected` : `${temp.stateSchema}.rejected`;
+    const rejected = temp.stateTable("rejected");
     await warehouse.execute(`UPDATE ${rejected} SET fingerprint = ? WHERE reason = 'tiktok_refused'`, ["ab".repeat(32)]);
     expect((await preview(plan, { warehouse })).newRows).toBe(1);
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1, sent: 1 });
