@@ -203,7 +203,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       await wh.state.recordAcked(temp.stateSchema, "verbatim", "r2", [verbatim, { ...verbatim, pkHash: "a".repeat(64) }]);
       expect(
         await wh.execute(
-          `SELECT pk_hash, event_id, event_time, probe_a, probe_b FROM "${temp.stateSchema}".acked WHERE activation = 'verbatim' ORDER BY pk_hash`,
+          `SELECT pk_hash, event_id, event_time, probe_a, probe_b FROM ${temp.stateTable("acked")} WHERE activation = 'verbatim' ORDER BY pk_hash`,
         ),
       ).toEqual([
         { pk_hash: "a".repeat(64), event_id: verbatim.eventId, event_time: "-1", probe_a: "-9223372036854775808", probe_b: "42" },
@@ -399,7 +399,7 @@ describeWarehouses(["postgres"], (kind) => {
       await seedOrders(wh, 30);
       await wh.execute(`CREATE SCHEMA ${temp.stateSchema}`);
       await wh.execute(
-        `CREATE TABLE ${temp.stateSchema}.acked (activation varchar(128) NOT NULL, pk_hash varchar(64) NOT NULL, event_id varchar(200) NOT NULL,
+        `CREATE TABLE ${temp.stateTable("acked")} (activation varchar(128) NOT NULL, pk_hash varchar(64) NOT NULL, event_id varchar(200) NOT NULL,
          event_time bigint NOT NULL, run_id varchar(40) NOT NULL, acked_at bigint NOT NULL)`,
       );
       await wh.state.ensure(temp.stateSchema);
@@ -423,7 +423,7 @@ describeWarehouses(["postgres"], (kind) => {
         "r2",
         rows.slice(10, 20).map((r) => ack(r, true)),
       );
-      expect(await wh.execute(`SELECT count(*)::int AS n FROM ${temp.stateSchema}.acked WHERE probe_a IS NULL`)).toEqual([{ n: 10 }]);
+      expect(await wh.execute(`SELECT count(*)::int AS n FROM ${temp.stateTable("acked")} WHERE probe_a IS NULL`)).toEqual([{ n: 10 }]);
       // Every lookup, by probes (the keys they miss joined or looked up one by one) and by key
       // alone, finds the same rows.
       const fresh = async (options: { byKey?: boolean; keysByIndex?: boolean }) => {
@@ -440,7 +440,7 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await plan(true)).toContain("SubPlan");
       expect(await plan(false)).not.toContain("SubPlan");
       // Were the probe function ever to change, nothing acknowledged would be sent again.
-      await wh.execute(`UPDATE ${temp.stateSchema}.acked SET probe_a = probe_a + 1`);
+      await wh.execute(`UPDATE ${temp.stateTable("acked")} SET probe_a = probe_a + 1`);
       expect(await fresh({})).toEqual(unsent);
       expect(await fresh({ keysByIndex: true })).toEqual(unsent);
     }));
