@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { DIALECTS, dialectFor } from "./dialect.js";
-import { renderNewRowsSql, type Extraction } from "./sql.js";
+import { renderFreshSql, renderNewRowsSql, type Extraction } from "./sql.js";
 
 const extraction: Extraction = {
   activation: "pos-purchases",
@@ -25,6 +25,25 @@ describe("renderNewRowsSql", () => {
     expect(renderNewRowsSql(DIALECTS.postgres, extraction)).not.toContain(lookup);
     expect(renderNewRowsSql(DIALECTS.postgres, extraction, { keysByIndex: true, byKey: true })).not.toContain(lookup);
     expect(renderNewRowsSql(DIALECTS.sqlite, extraction, { keysByIndex: true })).not.toContain("a.pk_hash = k.__ferry_pk LIMIT");
+  });
+
+  it("reads a fresh activation's rows, or a full refresh, without joins; their keys' text for the reader to hash when asked", () => {
+    for (const options of [{ fresh: true }, { fullRefresh: true }]) {
+      const plain = renderNewRowsSql(DIALECTS.postgres, extraction, options);
+      expect(plain).not.toMatch(/JOIN|EXISTS|ferry"\."(acked|rejected)/);
+      expect(plain).toContain(`encode(sha256(convert_to(CAST(s."order_id" AS TEXT), 'UTF8')), 'hex') AS __ferry_pk`);
+      const text = renderNewRowsSql(DIALECTS.postgres, extraction, { ...options, keyText: true });
+      expect(text).toContain(`CAST(s."order_id" AS TEXT) AS __ferry_kt`);
+      expect(text).not.toContain("sha256");
+    }
+    // keyText only where there is no join: the joins compare hashes in the warehouse.
+    expect(renderNewRowsSql(DIALECTS.postgres, extraction, { keyText: true })).toBe(renderNewRowsSql(DIALECTS.postgres, extraction));
+  });
+
+  it("asks whether an activation has any state with its name as a literal", () => {
+    expect(renderFreshSql(DIALECTS.postgres, extraction)).toBe(
+      `SELECT NOT EXISTS (SELECT 1 FROM "ferry"."rejected" t WHERE t.activation = 'pos-purchases') AND NOT EXISTS (SELECT 1 FROM "ferry"."acked" t WHERE t.activation = 'pos-purchases') AS fresh`,
+    );
   });
 
   it("hashes composite keys with a separator, and quotes every identifier", () => {

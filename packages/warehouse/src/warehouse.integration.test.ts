@@ -69,20 +69,12 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const [first] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 1" } })));
     // Same key, same hash, whatever the warehouse: event_ids do not depend on the driver.
     expect(first!["__ferry_pk"]).toBe(sha("1"));
-    // PostgreSQL adds the key's probes, recorded with the acknowledgement; every warehouse the
-    // remembered rejection's reason and fingerprint (none here).
-    const probes = kind === "postgres" ? ["__ferry_pa", "__ferry_pb"] : [];
-    expect(Object.keys(first!).sort()).toEqual([
-      ...probes,
-      "__ferry_pk",
-      "__ferry_rf",
-      "__ferry_rr",
-      "amount",
-      "email",
-      "order_id",
-      "purchased_at",
-    ]);
-    expect([first!["__ferry_rr"], first!["__ferry_rf"]]).toEqual([null, null]);
+    // PostgreSQL adds the key's probes, recorded with the acknowledgement; the others the
+    // remembered rejection's reason and fingerprint (none here: PostgreSQL, which knows the
+    // activation has no state yet, does not join with it).
+    const extra = kind === "postgres" ? ["__ferry_pa", "__ferry_pb", "__ferry_pk"] : ["__ferry_pk", "__ferry_rf", "__ferry_rr"];
+    expect(Object.keys(first!).sort()).toEqual([...extra, "amount", "email", "order_id", "purchased_at"]);
+    expect(rememberedOf(first!)).toBeUndefined();
     if (kind === "postgres") expect(probeOf(first!)).toMatch(/^-?\d+\/-?\d+$/);
     else expect(probeOf(first!)).toBeUndefined();
     expect(await wh.countNewRows(x())).toBe(2500);
@@ -443,6 +435,48 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.execute(`UPDATE ${temp.stateTable("acked")} SET probe_a = probe_a + 1`);
       expect(await fresh({})).toEqual(unsent);
       expect(await fresh({ keysByIndex: true })).toEqual(unsent);
+    }));
+
+  it("reads a fresh activation's rows without joins, each key hashed by Ferry exactly as PostgreSQL hashes it", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      stateSchema = temp.stateSchema;
+      // Key parts COPY escapes, characters of every UTF-8 length, a timestamp (text as the
+      // session formats it), numbers, and a NULL part (a row without a key).
+      await wh.execute(
+        `CREATE TABLE awkward AS SELECT g AS n, CASE WHEN g = 7 THEN NULL ELSE 'k\t\\' || g || E'\n' || repeat('é€😀', g % 4) END AS code,
+           timestamp '2025-11-20 10:00:00.5' + g * interval '1 hour' AS at, (g / 3.0)::numeric(8,3) AS amount,
+           '2025-11-20 10:00:00' AS purchased_at, 'a@example.com' AS email
+         FROM generate_series(1, 40) g`,
+      );
+      await wh.state.ensure(temp.stateSchema);
+      const extraction = x({ source: { table: "awkward" }, primaryKey: ["code", "at", "amount"], columns: ["purchased_at", "email", "n"] });
+      const byN = (rows: Row[]) => new Map(rows.map((r) => [Number(r["n"]), r["__ferry_pk"]]));
+      // PostgreSQL's own SHA-256 of the same keys, by the query that joins with the state.
+      const hashedThere = byN(await wh.execute(renderNewRowsSql(wh.dialect, extraction)));
+      const fresh = await all(wh.newRows(extraction));
+      // No join: no remembered rejection comes along, and the key's text is not passed on.
+      expect(Object.keys(fresh[0]!)).not.toContain("__ferry_rr");
+      expect(Object.keys(fresh[0]!)).not.toContain("__ferry_kt");
+      expect(byN(fresh)).toEqual(hashedThere);
+      expect(hashedThere.get(7)).toBeNull();
+      expect(new Set(hashedThere.values()).size).toBe(40);
+      expect(byN(await all(wh.newRows(extraction, { fullRefresh: true })))).toEqual(hashedThere);
+      expect(await wh.countNewRows(extraction)).toBe(40);
+
+      // A rejection remembered, or a key acknowledged, and the state is read again.
+      const [one, two] = fresh.filter((r) => r["__ferry_pk"] !== null);
+      await wh.state.recordRejected(temp.stateSchema, "orders", "r1", [
+        { pkHash: String(one!["__ferry_pk"]), fingerprint: "f".repeat(43), reason: "invalid_email" },
+      ]);
+      const joined = await all(wh.newRows(extraction));
+      expect(joined.filter((r) => rememberedOf(r) !== undefined).map((r) => r["n"])).toEqual([one!["n"]]);
+      expect(byN(joined)).toEqual(hashedThere);
+      await wh.state.reset(temp.stateSchema, "orders");
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r2", [
+        { pkHash: String(two!["__ferry_pk"]), eventId: "e2", eventTime: 1, probe: probeOf(two!) },
+      ]);
+      expect((await all(wh.newRows(extraction))).map((r) => r["n"])).not.toContain(two!["n"]);
+      expect(await wh.countNewRows(extraction)).toBe(39);
     }));
 
   it("reads rows through COPY exactly as the driver's cursor reads them: types, escapes, NULLs and characters split across chunks", () =>
