@@ -4,6 +4,7 @@ import type { Knex } from "knex";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Dialect } from "./dialect.js";
+import { WarehouseError } from "./errors.js";
 import { qualifiedState, stateTableName, type StateTable } from "./sql.js";
 
 // Sync state lives in the warehouse beside the data: what TikTok acknowledged (primary-key hash,
@@ -52,11 +53,31 @@ export interface StateSummary {
   runs: { runId: string; startedAt: number; finishedAt: number | null; status: string; report: unknown }[];
 }
 
+/**
+ * A run's acknowledgements, recorded in groups: one statement for several batches costs the
+ * warehouse and Ferry less a key (see ACK_FLUSH in the engine's run).
+ */
+export interface AckLog {
+  /**
+   * Checks and keeps a batch's acknowledgements (PostgreSQL: encoded for COPY at once, so that
+   * no row object outlives its batch). Throws, keeping none of them, on a value that would
+   * shift COPY's columns.
+   */
+  add(rows: readonly AckedRow[]): void;
+  /** Acknowledgements kept and not yet recorded. */
+  readonly size: number;
+  /** Records every acknowledgement kept, and returns how many. What a failure leaves unrecorded is dropped: the caller counts it. */
+  flush(): Promise<number>;
+}
+
 export interface StateStore {
   /** Creates the state schema and tables when missing (idempotent, safe to race). */
   ensure(stateSchema: string): Promise<void>;
   /** Records a run; runs still marked running are marked interrupted (the caller holds the lock, so they are dead). */
   beginRun(stateSchema: string, run: RunRecord): Promise<void>;
+  /** A log recording a run's acknowledgements in groups. */
+  ackLog(stateSchema: string, activation: string, runId: string): AckLog;
+  /** Records acknowledgements at once (an ackLog flushed after one add). */
   recordAcked(stateSchema: string, activation: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
   recordRejected(stateSchema: string, activation: string, runId: string, rows: readonly RejectedRow[]): Promise<void>;
   /**
@@ -87,7 +108,7 @@ const COPY_ROWS = 250;
  */
 const plain = (value: string) => value.indexOf("\t") < 0 && value.indexOf("\n") < 0 && value.indexOf("\r") < 0 && value.indexOf("\\") < 0;
 
-const refusal = () => new Error("refusing to record an acknowledgement with an unexpected key, event id, time or probe");
+const refusal = () => new WarehouseError("query", "refusing to record an acknowledgement with an unexpected key, event id, time or probe");
 
 type Runner = <T>(code: "connection" | "query", fn: () => Promise<T>) => Promise<T>;
 /** Runs `fn` on a connection of the pool, given back however it ends. */
@@ -102,7 +123,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
   /** State schema and activation pairs whose acknowledgements have met an existing key. */
   const conflicting = new Set<string>();
   /** Acknowledgements kept as a log without a unique key (see the top of this file). */
-  const ackLog = dialect.name === "postgres";
+  const unkeyed = dialect.name === "postgres";
   // Insert in slices that stay under the dialect's bound-parameter limit.
   const slices = <T>(rows: readonly T[], columns: number) => {
     const size = Math.max(1, Math.floor(dialect.maxBindings / columns / 2));
@@ -112,11 +133,60 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
   };
 
   /**
+   * PostgreSQL: a batch's acknowledgements as lines of COPY's text format, joined COPY_ROWS at a
+   * time (one string a batch would be a large object, which V8 frees only in full collections:
+   * see bodyFor in the TikTok client) into buffers, outside the heap the collector copies. A
+   * value holding a tab, a line break or a backslash would shift the columns or be read as an
+   * escape, so such values are refused, checked per value.
+   */
+  function encodeAcked(activation: string, runId: string, rows: readonly AckedRow[]): Buffer[] {
+    const safe = rows.every(
+      (r) =>
+        r.pkHash.length === 64 &&
+        plain(r.pkHash) &&
+        r.eventId.length > 0 &&
+        plain(r.eventId) &&
+        Number.isSafeInteger(r.eventTime) &&
+        (r.probe === undefined || plain(r.probe)),
+    );
+    if (!safe) throw refusal();
+    const fixed = `\t${runId}\t${Date.now()}\t`;
+    const parts: Buffer[] = [];
+    for (let i = 0; i < rows.length; i += COPY_ROWS) {
+      const lines = rows.slice(i, i + COPY_ROWS).map((r) => {
+        const probe = r.probe === undefined ? "\\N\t\\N" : r.probe.replace("/", "\t");
+        return `${activation}\t${r.pkHash}\t${r.eventId}\t${r.eventTime}${fixed}${probe}\n`;
+      });
+      parts.push(Buffer.from(lines.join("")));
+    }
+    return parts;
+  }
+
+  /** The acknowledgements encodeAcked encoded, read back (for a table made by an earlier version: rare). */
+  const decodeAcked = (parts: readonly Buffer[]): AckedRow[] =>
+    parts.flatMap((part) =>
+      part
+        .toString()
+        .split("\n")
+        .slice(0, -1)
+        .map((line) => {
+          const [, pkHash, eventId, eventTime, , , probeA, probeB] = line.split("\t") as string[];
+          return {
+            pkHash: pkHash!,
+            eventId: eventId!,
+            eventTime: Number(eventTime),
+            probe: probeA === "\\N" ? undefined : `${probeA}/${probeB}`,
+          };
+        }),
+    );
+
+  /**
    * PostgreSQL: acknowledgements by COPY, which the server parses for about two thirds of the
    * CPU of an INSERT of the same rows sent as lists (measured, 300k keys in batches of a
-   * thousand: 0.63-0.68 against 0.91-0.93 CPU-s). The caller has checked every value.
+   * thousand: 0.63-0.68 against 0.91-0.93 CPU-s), sent as one buffer: each write is a message
+   * and a system call of its own.
    */
-  async function copyAcked(schema: string, activation: string, runId: string, at: number, rows: readonly AckedRow[]) {
+  async function copyAcked(schema: string, parts: readonly Buffer[]) {
     await withConnection(async (conn: pg.PoolClient) => {
       const copy = conn.query(
         copyFrom(
@@ -124,21 +194,110 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
         ),
       );
       const done = finished(copy);
-      const fixed = `\t${runId}\t${at}\t`;
-      // Lines are joined COPY_ROWS at a time (one string a batch would be a large object, which
-      // V8 frees only in full collections: see bodyFor in the TikTok client), and sent as one
-      // buffer: each write is a message and a system call of its own.
-      const parts: Buffer[] = [];
-      for (let i = 0; i < rows.length; i += COPY_ROWS) {
-        const lines = rows.slice(i, i + COPY_ROWS).map((r) => {
-          const probe = r.probe === undefined ? "\\N\t\\N" : r.probe.replace("/", "\t");
-          return `${activation}\t${r.pkHash}\t${r.eventId}\t${r.eventTime}${fixed}${probe}\n`;
-        });
-        parts.push(Buffer.from(lines.join("")));
-      }
       copy.end(parts.length === 1 ? parts[0] : Buffer.concat(parts));
       await done;
     });
+  }
+
+  /**
+   * PostgreSQL: a plain COPY, the log having no unique key. On a table made by an earlier
+   * version (primary key on activation and key), a key recorded twice (after --full-refresh or
+   * when the source repeats a primary key) conflicts: the first conflict switches this
+   * activation to INSERT … ON CONFLICT for the rest of the process, whose speculative insertion
+   * costs a quarter more (measured: 2.4 against 1.8 CPU-s for 300k keys). The failed statement
+   * wrote nothing; the server logs it once, naming a key hash, never values.
+   */
+  async function recordEncoded(schema: string, activation: string, runId: string, parts: readonly Buffer[]) {
+    const scope = `${schema}\u0000${activation}`;
+    if (!conflicting.has(scope)) {
+      try {
+        await copyAcked(schema, parts);
+        return;
+      } catch (error) {
+        if ((error as { code?: string }).code !== "23505") throw error;
+        conflicting.add(scope);
+      }
+    }
+    const rows = decodeAcked(parts);
+    // Each list travels as one text parameter that the server splits on commas, so no value is
+    // parsed as SQL or as an array literal; a comma would shift the lists.
+    if (rows.some((r) => r.pkHash.includes(",") || r.eventId.includes(",") || r.probe?.includes(","))) throw refusal();
+    const t = stateTableName(dialect, schema, "acked");
+    await db.raw(
+      `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b)
+       SELECT ?, u.pk, u.id, u.t, ?, ?, NULLIF(split_part(u.pr, '/', 1), '')::bigint, NULLIF(split_part(u.pr, '/', 2), '')::bigint
+       FROM unnest(string_to_array(?, ','), string_to_array(?, ','), string_to_array(?, ',')::bigint[], string_to_array(?, ','))
+         AS u(pk, id, t, pr)
+       ON CONFLICT (activation, pk_hash) DO NOTHING`,
+      [
+        t.schema!,
+        t.table,
+        activation,
+        runId,
+        Date.now(),
+        rows.map((r) => r.pkHash).join(","),
+        rows.map((r) => r.eventId).join(","),
+        rows.map((r) => r.eventTime).join(","),
+        rows.map((r) => r.probe ?? "").join(","),
+      ],
+    );
+  }
+
+  /** Elsewhere: the rows, inserted with parameters. */
+  async function insertAcked(schema: string, activation: string, runId: string, rows: readonly AckedRow[]) {
+    const at = Date.now();
+    if (dialect.name === "sqlite") {
+      await insertSqlite(
+        schema,
+        "acked",
+        ["activation", "pk_hash", "event_id", "event_time", "run_id", "acked_at"],
+        rows.map((r) => [activation, r.pkHash, r.eventId, r.eventTime, runId, at]),
+        "ON CONFLICT (activation, pk_hash) DO NOTHING",
+      );
+      return;
+    }
+    for (const slice of slices(rows, 6)) {
+      await table(schema, "acked")
+        .insert(
+          slice.map((r) => ({
+            activation,
+            pk_hash: r.pkHash,
+            event_id: r.eventId,
+            event_time: r.eventTime,
+            run_id: runId,
+            acked_at: at,
+          })),
+        )
+        .onConflict(["activation", "pk_hash"])
+        .ignore();
+    }
+  }
+
+  function ackLog(schema: string, activation: string, runId: string): AckLog {
+    const copying = dialect.name === "postgres";
+    if (copying && !(plain(activation) && plain(runId))) throw refusal();
+    let parts: Buffer[] = [];
+    let rows: AckedRow[] = [];
+    let size = 0;
+    return {
+      get size() {
+        return size;
+      },
+      add(batch) {
+        if (copying) parts.push(...encodeAcked(activation, runId, batch));
+        else rows.push(...batch);
+        size += batch.length;
+      },
+      async flush() {
+        const [kept, keptRows, n] = [parts, rows, size];
+        [parts, rows, size] = [[], [], 0];
+        if (n === 0) return 0;
+        await run("query", () =>
+          copying ? recordEncoded(schema, activation, runId, kept) : insertAcked(schema, activation, runId, keptRows),
+        );
+        return n;
+      },
+    };
   }
 
   /**
@@ -214,7 +373,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
           // small source (one probe a row) and the pruning of rejections; a large source is
           // hash-joined without it. Elsewhere the primary key stays: without it SQLite scans the
           // table for every source row (measured), and MySQL's anti-join relies on an index too.
-          if (ackLog) t.index(["pk_hash"], "acked_pk_hash", "hash");
+          if (unkeyed) t.index(["pk_hash"], "acked_pk_hash", "hash");
           else t.primary(["activation", "pk_hash"]);
           // No index on the probes: they serve a hash join over the whole log, used only when
           // the source is not much smaller than it (see newRows); a second hash index would
@@ -269,92 +428,12 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
       });
     },
 
+    ackLog,
+
     async recordAcked(schema, activation, runId, rows) {
-      if (rows.length === 0) return;
-      const at = Date.now();
-      await run("query", async () => {
-        if (dialect.name === "postgres") {
-          // COPY's text format: a value holding a tab, a line break or a backslash would shift
-          // the columns or be read as an escape, so such values are refused, checked per value.
-          const safe =
-            plain(activation) &&
-            plain(runId) &&
-            rows.every(
-              (r) =>
-                r.pkHash.length === 64 &&
-                plain(r.pkHash) &&
-                r.eventId.length > 0 &&
-                plain(r.eventId) &&
-                Number.isSafeInteger(r.eventTime) &&
-                (r.probe === undefined || plain(r.probe)),
-            );
-          if (!safe) throw refusal();
-          // A plain COPY: the log has no unique key. On a table made by an earlier version
-          // (primary key on activation and key), a key recorded twice (after --full-refresh or
-          // when the source repeats a primary key) conflicts: the first conflict switches this
-          // activation to INSERT … ON CONFLICT for the rest of the process, whose speculative
-          // insertion costs a quarter more (measured: 2.4 against 1.8 CPU-s for 300k keys). The
-          // failed statement wrote nothing; the server logs it once, naming a key hash, never values.
-          const scope = `${schema}\u0000${activation}`;
-          if (!conflicting.has(scope)) {
-            try {
-              await copyAcked(schema, activation, runId, at, rows);
-              return;
-            } catch (error) {
-              if ((error as { code?: string }).code !== "23505") throw error;
-              conflicting.add(scope);
-            }
-          }
-          // Each list travels as one text parameter that the server splits on commas, so no
-          // value is parsed as SQL or as an array literal; a comma would shift the lists.
-          if (rows.some((r) => r.pkHash.includes(",") || r.eventId.includes(",") || r.probe?.includes(","))) throw refusal();
-          const t = stateTableName(dialect, schema, "acked");
-          await db.raw(
-            `INSERT INTO ??.?? (activation, pk_hash, event_id, event_time, run_id, acked_at, probe_a, probe_b)
-             SELECT ?, u.pk, u.id, u.t, ?, ?, NULLIF(split_part(u.pr, '/', 1), '')::bigint, NULLIF(split_part(u.pr, '/', 2), '')::bigint
-             FROM unnest(string_to_array(?, ','), string_to_array(?, ','), string_to_array(?, ',')::bigint[], string_to_array(?, ','))
-               AS u(pk, id, t, pr)
-             ON CONFLICT (activation, pk_hash) DO NOTHING`,
-            [
-              t.schema!,
-              t.table,
-              activation,
-              runId,
-              at,
-              rows.map((r) => r.pkHash).join(","),
-              rows.map((r) => r.eventId).join(","),
-              rows.map((r) => r.eventTime).join(","),
-              rows.map((r) => r.probe ?? "").join(","),
-            ],
-          );
-          return;
-        }
-        if (dialect.name === "sqlite") {
-          await insertSqlite(
-            schema,
-            "acked",
-            ["activation", "pk_hash", "event_id", "event_time", "run_id", "acked_at"],
-            rows.map((r) => [activation, r.pkHash, r.eventId, r.eventTime, runId, at]),
-            "ON CONFLICT (activation, pk_hash) DO NOTHING",
-          );
-          return;
-        }
-        for (const slice of slices(rows, 6)) {
-          await table(schema, "acked")
-            .insert(
-              slice.map((r) => ({
-                activation,
-                pk_hash: r.pkHash,
-                event_id: r.eventId,
-                event_time: r.eventTime,
-                run_id: runId,
-                acked_at: at,
-              })),
-            )
-            .onConflict(["activation", "pk_hash"])
-            .ignore();
-        }
-      });
+      const log = ackLog(schema, activation, runId);
+      log.add(rows);
+      await log.flush();
     },
 
     async analyze(schema) {
@@ -382,7 +461,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
     },
 
     async forgetSuperseded(schema, activation, runId) {
-      if (!ackLog) return 0;
+      if (!unkeyed) return 0;
       const acked = qualifiedState(dialect, schema, "acked");
       // One hash join over the activation's records. Of a key this run recorded twice (the
       // source repeated it), one copy stays.

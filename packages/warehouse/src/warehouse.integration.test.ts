@@ -354,7 +354,12 @@ describeWarehouses(["postgres"], (kind) => {
          event_time bigint NOT NULL, run_id varchar(40) NOT NULL, acked_at bigint NOT NULL, PRIMARY KEY (activation, pk_hash))`,
       );
       await wh.state.ensure("legacy");
-      const ack = (key: string) => ({ pkHash: key.repeat(64), eventId: `orders:${key.repeat(32)}`, eventTime: 1_764_000_000 });
+      const ack = (key: string) => ({
+        pkHash: key.repeat(64),
+        eventId: `orders:${key.repeat(32)}`,
+        eventTime: 1_764_000_000 + Number(key),
+        probe: key === "3" ? "12/-34" : undefined,
+      });
       await wh.state.recordAcked("legacy", "orders", "r1", [ack("1"), ack("2")]);
       // The first batch meeting a recorded key is where the plain INSERT gives way to ON CONFLICT:
       // it still records the rest, and so do the batches after it.
@@ -364,8 +369,15 @@ describeWarehouses(["postgres"], (kind) => {
       await expect(wh.state.recordAcked("legacy", "orders", "r2", [ack("5"), { ...ack("6"), eventId: "orders:6,6" }])).rejects.toThrow(
         /refusing to record/,
       );
-      expect(await wh.execute("SELECT pk_hash FROM legacy.acked ORDER BY pk_hash")).toEqual(
-        ["1", "2", "3", "4"].map((k) => ({ pk_hash: k.repeat(64) })),
+      // Those written after the switch keep every value: event id and time, and probes.
+      expect(await wh.execute("SELECT pk_hash, event_id, event_time, probe_a, probe_b FROM legacy.acked ORDER BY pk_hash")).toEqual(
+        ["1", "2", "3", "4"].map((k) => ({
+          pk_hash: k.repeat(64),
+          event_id: `orders:${k.repeat(32)}`,
+          event_time: String(1_764_000_000 + Number(k)),
+          probe_a: k === "3" ? "12" : null,
+          probe_b: k === "3" ? "-34" : null,
+        })),
       );
       expect(await wh.state.forgetSuperseded("legacy", "orders", "r2")).toBe(0);
       expect((await wh.state.show("legacy", "orders")).acked).toBe(4);

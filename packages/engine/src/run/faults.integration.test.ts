@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import {
   activationYaml,
@@ -22,8 +23,8 @@ const ROWS = 2000;
 // Small batches: about 60 requests, so every fault script meets every seed (a 20% fault missing
 // all of them: p ≈ 1e-6).
 
-function planFor(temp: TempWarehouse): SyncPlan {
-  const parsed = parseActivation(activationYaml({ query: "select * from orders", batchSize: 20 }), "a.yml");
+function planFor(temp: TempWarehouse, query = "select * from orders"): SyncPlan {
+  const parsed = parseActivation(activationYaml({ query, batchSize: 20 }), "a.yml");
   const project = parseProject(
     `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
     "ferry.yml",
@@ -98,5 +99,35 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
     expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
     expect(report.counts.sent).toBe(acked.length);
     expect(report.warnings.map((w) => w.code)).toContain("auth_failed");
+  });
+  it("fails when the warehouse refuses to record what TikTok acknowledged, counts it as not sent, and sends it again next run", async () => {
+    const last = 12_000;
+    await insertOrders(warehouse, ROWS + 1, last, NOW);
+    // A real refusal: a trigger on the state refuses one key (order 11000, valid), and with it
+    // the acknowledgements recorded together with it (thousands: several batches' worth).
+    // Those recorded before stay.
+    await warehouse.state.ensure(temp.stateSchema);
+    const refused = createHash("sha256").update("11000").digest("hex");
+    await warehouse.execute(
+      `CREATE TRIGGER refuse BEFORE INSERT ON ${temp.stateTable("acked")} WHEN NEW.pk_hash = '${refused}' BEGIN SELECT RAISE(ABORT, 'refused by the test'); END`,
+    );
+    const plan = planFor(temp, "select * from orders order by order_id");
+    const failed = await run(plan, { warehouse, tiktok }, { concurrency: 1 });
+    expect(failed).toMatchObject({ status: "failed", error: { message: expect.stringContaining("refused by the test") } });
+    const recorded = await warehouse.execute(`SELECT event_id FROM ${temp.stateTable("acked")}`);
+    expect(failed.counts.sent).toBe(recorded.length);
+    // Some went in before, and the refused key's group did not.
+    expect(recorded.length).toBeGreaterThanOrEqual(5000);
+    expect(recorded.length).toBeLessThan(expectedSent(1, 11_000));
+    expect(failed.counts.notSent).toBeGreaterThan(0);
+    const accepted = new Set(sandbox.acceptedIds());
+    expect(recorded.every((r) => accepted.has(String(r["event_id"])))).toBe(true);
+
+    await warehouse.execute("DROP TRIGGER refuse");
+    const resumed = await run(plan, { warehouse, tiktok }, { concurrency: 1 });
+    expect(resumed.status).toBe("success");
+    expect(failed.counts.sent + resumed.counts.sent).toBe(expectedSent(1, last));
+    // What TikTok took but the state did not was sent again, and deduplicated by TikTok.
+    expect(sandbox.stats()).toMatchObject({ accepted: expectedSent(1, last), duplicates: accepted.size - recorded.length });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import {
   activationYaml,
@@ -220,5 +221,57 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(sandbox.acceptedIds().filter((id) => refused.includes(id))).toHaveLength(2);
     expect(legacy).toBeGreaterThan(0);
     expect((await run(plan, { warehouse, tiktok })).counts.read).toBe(0);
+  });
+});
+
+describeWarehouses(["postgres"], (kind) => {
+  it("counts every key of acknowledgement groups that the warehouse records at the same time", async () => {
+    const temp = await createTempWarehouse(kind);
+    const warehouse = connect(temp.url);
+    const gatekeeper = connect(temp.url);
+    const sandbox = await startSandbox();
+    const tiktok = createTikTokClient({ baseUrl: sandbox.url, accessToken: sandbox.token });
+    try {
+      await createOrders(warehouse);
+      await insertOrders(warehouse, 1, 20_000, NOW);
+      await warehouse.state.ensure(temp.stateSchema);
+      // A gate on the state: each statement recording acknowledgements waits for an advisory
+      // lock, which the gatekeeper holds (through the warehouse's own run lock, on "gate") until
+      // two groups wait together. Then both finish at once.
+      const gate = BigInt.asIntN(
+        64,
+        BigInt(`0x${createHash("sha256").update(`ferry-lock:${temp.stateSchema}:gate`).digest("hex").slice(0, 16)}`),
+      );
+      await warehouse.execute(
+        `CREATE FUNCTION ${temp.stateSchema}.gate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(${gate}); RETURN NULL; END $$`,
+      );
+      await warehouse.execute(
+        `CREATE TRIGGER gate BEFORE INSERT ON ${temp.stateTable("acked")} FOR EACH STATEMENT EXECUTE FUNCTION ${temp.stateSchema}.gate()`,
+      );
+      const plan = planFor(temp, activationYaml({ query: "select * from orders", batchSize: 1000 }));
+      // The run is handed out in an object: returned as such, withLock would wait for it, gate shut.
+      const { running } = await gatekeeper.withLock("gate", temp.stateSchema, async () => {
+        const running = run(plan, { warehouse, tiktok }, { concurrency: 4 });
+        const waiting = async () =>
+          Number(
+            (
+              await gatekeeper.execute(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory' AND query LIKE 'COPY%'",
+              )
+            )[0]!["n"],
+          );
+        while ((await waiting()) < 2) await new Promise((resolve) => setImmediate(resolve));
+        return { running };
+      });
+      const report = await running;
+      expect(report).toMatchObject({ status: "success", counts: { sent: expectedSent(1, 20_000), notSent: 0 } });
+      expect((await warehouse.state.show(temp.stateSchema, plan.activation)).acked).toBe(expectedSent(1, 20_000));
+    } finally {
+      await tiktok.close();
+      await sandbox.close();
+      await gatekeeper.close();
+      await warehouse.close();
+      await temp.drop();
+    }
   });
 });

@@ -35,6 +35,15 @@ export interface RunOptions {
 
 const SAMPLES_PER_REASON = 3;
 const REJECTION_FLUSH = 1000;
+/**
+ * Acknowledged keys recorded at once, several batches of TikTok's answers together: one COPY of
+ * five thousand keys costs PostgreSQL and Ferry a third less a key than five of a thousand
+ * (measured, 300k keys: 0.79 against 0.94 s; Ferry's CPU 0.15 against 0.21 s). Benchmark at a
+ * million rows: 11.5-12.3 -> 10.5-10.8 s, PostgreSQL's CPU 4.9-5.1 -> 3.9-4.1 s, peak RSS
+ * 177-178 -> 188-189 MB (3,000: 10.7-11.1 s, 182-183 MB). A crash loses at most these to the
+ * state, not to TikTok: they are sent again, and TikTok deduplicates them on event_id.
+ */
+const ACK_FLUSH = 5000;
 const ANALYZE_AFTER = 10_000;
 
 /** Mapped events waiting for a full batch, with the keys that record them, as parallel arrays. */
@@ -167,6 +176,28 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     const inflight = new Set<Promise<void>>();
     let batch = new Batch();
     let rejections: RejectedRow[] = [];
+    // Keeps what TikTok acknowledged until ACK_FLUSH keys are recorded together.
+    const acknowledged = dryRun ? undefined : warehouse.state.ackLog(schema, name, runId);
+
+    const fail = (error: unknown) => {
+      const e = error as { kind?: string; code?: string | number; message?: string };
+      failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
+      stop.abort();
+    };
+    // Never throws: keys the state could not take count as not sent, and the run fails.
+    const flushAcknowledged = async () => {
+      const kept = acknowledged?.size ?? 0;
+      if (kept === 0) return;
+      try {
+        // Not `counts.sent += await …`, which reads the count before waiting: two flushes
+        // overlap, and the later write would drop the other's keys (seen: 910,000 of a million).
+        const recorded = await acknowledged!.flush();
+        counts.sent += recorded;
+      } catch (error) {
+        counts.notSent += kept;
+        fail(error);
+      }
+    };
 
     const flushRejections = async () => {
       if (dryRun || rejections.length === 0) return;
@@ -213,10 +244,6 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]!, probe: probes[i] });
         }
       });
-      // Only now, after TikTok's acknowledgement, does the state say these were sent.
-      await warehouse.state.recordAcked(schema, name, runId, acked);
-      await warehouse.state.recordRejected(schema, name, runId, tiktokRejections);
-      counts.sent += acked.length;
       emit({
         type: "batch",
         activation: name,
@@ -225,6 +252,11 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         rejected: tiktokRejections.length,
         requests: outcome.requests,
       });
+      // Counted as rejected already: a failure to remember them fails the run, no more.
+      await warehouse.state.recordRejected(schema, name, runId, tiktokRejections).catch(fail);
+      // Only after TikTok's acknowledgement does the state say these were sent (ACK_FLUSH at a time).
+      acknowledged!.add(acked);
+      if (acknowledged!.size >= ACK_FLUSH) await flushAcknowledged();
     };
 
     // Starts sending the batch being filled and begins a new one. Synchronous, so that no
@@ -233,9 +265,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       const size = batch.size;
       const task: Promise<void> = send(batch).catch((error: unknown) => {
         counts.notSent += size;
-        const e = error as { kind?: string; code?: string | number; message?: string };
-        failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
-        stop.abort();
+        fail(error);
       });
       batch = new Batch();
       inflight.add(task);
@@ -279,6 +309,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         else counts.notSent += batch.size;
       }
       await Promise.all(inflight);
+      await flushAcknowledged();
       await flushRejections();
       if (!dryRun && counts.sent > 0) await warehouse.state.pruneRejected(schema, name);
       // A full refresh recorded again keys already recorded: keep one record a key.
@@ -287,8 +318,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       if (!dryRun && counts.sent + counts.rejected >= ANALYZE_AFTER) await warehouse.state.analyze(schema);
     } catch (error) {
       await Promise.allSettled(inflight);
-      const e = error as { code?: string; kind?: string; message?: string };
-      failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
+      fail(error);
+      // What TikTok acknowledged is still recorded, where the warehouse lets it.
+      await flushAcknowledged();
     } finally {
       deps.signal?.removeEventListener("abort", onAbort);
     }
