@@ -20,10 +20,13 @@ export const RUN_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 96 } as const;
  * collecting it again (V8's own factor goes up to 4x for a small heap). A run keeps about 25 MB
  * alive, but batches in flight get promoted and die there: with V8's factor the old generation
  * grew from 27 MB at 100k rows to 55 MB at a million, and peak RSS with it (165-172 -> 190-199
- * MB); at 30% it stays near what is alive (171-177 MB at both sizes). A process-wide V8 flag,
- * read at each collection, set by startRunWorker.
+ * MB). At 30% it stayed near what is alive, but a million-row run took 33 full collections, and
+ * the mutator ran behind incremental marking's barriers much of the time; at 50%, 18 (in
+ * alternating rounds: 10.7-11.7 -> 10.0-11.1 s, Ferry's CPU 9.6-10.6 -> 8.6-9.6 s, peak RSS
+ * 187-197 -> 192-200 MB, against 183-190 MB at 100k rows). 70% and 100% were no faster and
+ * peaked higher. A process-wide V8 flag, read at each collection, set by startRunWorker.
  */
-const RUN_HEAP_GROWING_PERCENT = 30;
+const RUN_HEAP_GROWING_PERCENT = 50;
 
 /**
  * Starts `entry` in a worker thread with RUN_RESOURCE_LIMITS. Its exit code becomes the
