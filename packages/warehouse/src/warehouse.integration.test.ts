@@ -491,6 +491,38 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await wh.countNewRows(extraction)).toBe(39);
     }));
 
+  it("keeps PostgreSQL from compiling a rerun's query over a large history, and only that one", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      stateSchema = temp.stateSchema;
+      // A source the planner knows is not much smaller than the history below.
+      await seedOrders(wh, 15_000);
+      await wh.execute("ANALYZE orders");
+      await wh.state.ensure(temp.stateSchema);
+      // The segment reports the setting its statement runs under.
+      const extraction = x({
+        source: { query: "select order_id, purchased_at, email, amount, current_setting('jit') AS jit from orders" },
+        columns: ["purchased_at", "email", "amount", "jit"],
+      });
+      const [server] = await wh.execute("SHOW jit");
+      const settings = async () => new Set((await all(wh.newRows(extraction))).map((r) => r["jit"]));
+      expect(await settings()).toEqual(new Set([server!["jit"]]));
+      // 60,000 keys of other rows acknowledged, and the planner told: the probes' misses are now
+      // looked up by index, and the statement is not compiled.
+      const hex = (i: number) => i.toString(16).padStart(64, "0");
+      const history = Array.from({ length: 60_000 }, (_, i) => ({
+        pkHash: hex(i),
+        eventId: `orders:${hex(i).slice(0, 32)}`,
+        eventTime: 1,
+        probe: `${i}/${i}`,
+      }));
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", history);
+      await wh.state.analyze(temp.stateSchema);
+      expect(await settings()).toEqual(new Set(["off"]));
+      // A setting of that transaction only: the pooled connections keep the server's.
+      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW jit")));
+      expect(after).toEqual(Array(4).fill([server]));
+    }));
+
   it("reads rows through COPY exactly as the driver's cursor reads them: types, escapes, NULLs and characters split across chunks", () =>
     withWarehouse(kind, async (wh) => {
       // Values COPY's text format escapes (tab, line breaks, backslash, a literal \N), NULLs,
