@@ -100,6 +100,14 @@ export interface StateStore {
   reset(stateSchema: string, activation: string): Promise<{ acked: number; rejected: number; runs: number }>;
 }
 
+/**
+ * PostgreSQL's statistics target for the state's ANALYZE: a sample of 7,500 rows instead of
+ * 30,000. What the next run's plan needs is the row count and each activation's share (its
+ * most common values, 25 of them); keys are unique at any sample size. Measured on a million
+ * acknowledgements: 45-65 ms against 200-220 ms (at 10: 20-27 ms).
+ */
+const ANALYZE_STATISTICS_TARGET = 25;
+
 /** Lines a part of an acknowledgement COPY: about 50 KB. */
 const COPY_ROWS = 250;
 /**
@@ -439,8 +447,13 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
     async analyze(schema) {
       const names = [qualifiedState(dialect, schema, "acked"), qualifiedState(dialect, schema, "rejected")];
       await run("query", async () => {
-        if (dialect.name === "postgres") await db.raw(`ANALYZE ${names.join(", ")}`);
-        else if (dialect.name === "mysql") await db.raw(`ANALYZE TABLE ${names.join(", ")}`);
+        if (dialect.name === "postgres") {
+          // SET LOCAL: the target ends with the transaction, on the pooled connection too.
+          await db.transaction(async (trx) => {
+            await trx.raw(`SET LOCAL default_statistics_target = ${ANALYZE_STATISTICS_TARGET}`);
+            await trx.raw(`ANALYZE ${names.join(", ")}`);
+          });
+        } else if (dialect.name === "mysql") await db.raw(`ANALYZE TABLE ${names.join(", ")}`);
         else for (const name of names) await db.raw(`ANALYZE ${name}`);
       });
     },

@@ -491,6 +491,38 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await wh.countNewRows(extraction)).toBe(39);
     }));
 
+  it("refreshes the state's statistics from a small sample: row counts and each activation's share", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      await wh.state.ensure(temp.stateSchema);
+      const hex = (i: number) => i.toString(16).padStart(64, "0");
+      const keys = (from: number, count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          pkHash: hex(from + i),
+          eventId: `e${from + i}`,
+          eventTime: 1,
+          probe: `${from + i}/${i}`,
+        }));
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", keys(0, 20_000));
+      await wh.state.recordAcked(temp.stateSchema, "returns", "r1", keys(20_000, 5_000));
+      const [server] = await wh.execute("SHOW default_statistics_target");
+      await wh.state.analyze(temp.stateSchema);
+      const [table] = await wh.execute("SELECT reltuples::int AS n FROM pg_class WHERE oid = ?::regclass", [
+        `"${temp.stateSchema}"."acked"`,
+      ]);
+      expect(table!["n"]).toBe(25_000);
+      const stats = await wh.execute(
+        "SELECT attname, most_common_vals::text AS mcv, most_common_freqs AS freqs, array_length(histogram_bounds::text::text[], 1) AS bounds FROM pg_stats WHERE schemaname = ? AND tablename = 'acked'",
+        [temp.stateSchema],
+      );
+      const column = (name: string) => stats.find((s) => s["attname"] === name)!;
+      expect(column("activation")["mcv"]).toBe("{orders,returns}");
+      expect((column("activation")["freqs"] as number[])[0]).toBeCloseTo(0.8, 1);
+      // A histogram of 26 bounds: the statistics target was 25 (PostgreSQL's default is 100).
+      expect(column("probe_a")["bounds"]).toBe(26);
+      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW default_statistics_target")));
+      expect(after).toEqual(Array(4).fill([server]));
+    }));
+
   it("keeps PostgreSQL from compiling a rerun's query over a large history, and only that one", () =>
     withWarehouse(kind, async (wh, temp) => {
       stateSchema = temp.stateSchema;
