@@ -491,6 +491,38 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await wh.countNewRows(extraction)).toBe(39);
     }));
 
+  it("records a run's groups of acknowledgements through one reused buffer, each group exactly its own rows", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      await wh.state.ensure(temp.stateSchema);
+      const hex = (i: number) => i.toString(16).padStart(64, "0");
+      const keys = (from: number, count: number) =>
+        Array.from({ length: count }, (_, i) => ({
+          pkHash: hex(from + i),
+          eventId: `orders:${from + i}`,
+          eventTime: from + i,
+          probe: `${from + i}/-${i}`,
+        }));
+      const log = wh.state.ackLog(temp.stateSchema, "orders", "r1");
+      // A large group (past the first buffer's 2 MB), a small one after it (the rest of the
+      // reused buffer must not go along), two batches in one group, and two flushes at once.
+      log.add(keys(0, 15_000));
+      expect(await log.flush()).toBe(15_000);
+      log.add(keys(15_000, 10));
+      expect(await log.flush()).toBe(10);
+      log.add(keys(15_010, 300));
+      log.add(keys(15_310, 700));
+      const first = log.flush();
+      log.add(keys(16_010, 5));
+      expect(await Promise.all([first, log.flush()])).toEqual([1000, 5]);
+      expect(await log.flush()).toBe(0);
+      const rows = await wh.execute(
+        `SELECT pk_hash, event_id, event_time::int AS t, probe_a::int AS a, probe_b::int AS b FROM ${temp.stateTable("acked")} ORDER BY event_time`,
+      );
+      expect(rows).toHaveLength(16_015);
+      expect(rows.every((r, i) => r["pk_hash"] === hex(i) && r["event_id"] === `orders:${i}` && r["t"] === i && r["a"] === i)).toBe(true);
+      expect([rows[15_000]!["b"], rows[15_010]!["b"], rows[15_310]!["b"], rows[16_014]!["b"]]).toEqual([0, 0, 0, -4]);
+    }));
+
   it("refreshes the state's statistics from a small sample: row counts and each activation's share", () =>
     withWarehouse(kind, async (wh, temp) => {
       await wh.state.ensure(temp.stateSchema);
