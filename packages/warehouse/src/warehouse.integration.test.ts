@@ -41,6 +41,18 @@ async function withWarehouse(
   }
 }
 
+/** Key n as a SHA-256 would look: n in 64 hex digits. */
+const hexKey = (n: number) => n.toString(16).padStart(64, "0");
+
+/** `count` acknowledgements of made-up keys from `from` on: key n with event time n and probes n and minus its offset. */
+const madeUpAcks = (from: number, count: number) =>
+  Array.from({ length: count }, (_, i) => ({
+    pkHash: hexKey(from + i),
+    eventId: `orders:${from + i}`,
+    eventTime: from + i,
+    probe: `${from + i}/-${i}`,
+  }));
+
 async function all(iterable: AsyncIterable<Row[]>): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const chunk of iterable) rows.push(...chunk);
@@ -494,48 +506,34 @@ describeWarehouses(["postgres"], (kind) => {
   it("records a run's groups of acknowledgements through one reused buffer, each group exactly its own rows", () =>
     withWarehouse(kind, async (wh, temp) => {
       await wh.state.ensure(temp.stateSchema);
-      const hex = (i: number) => i.toString(16).padStart(64, "0");
-      const keys = (from: number, count: number) =>
-        Array.from({ length: count }, (_, i) => ({
-          pkHash: hex(from + i),
-          eventId: `orders:${from + i}`,
-          eventTime: from + i,
-          probe: `${from + i}/-${i}`,
-        }));
       const log = wh.state.ackLog(temp.stateSchema, "orders", "r1");
       // A large group (past the first buffer's 2 MB), a small one after it (the rest of the
       // reused buffer must not go along), two batches in one group, and two flushes at once.
-      log.add(keys(0, 15_000));
+      log.add(madeUpAcks(0, 15_000));
       expect(await log.flush()).toBe(15_000);
-      log.add(keys(15_000, 10));
+      log.add(madeUpAcks(15_000, 10));
       expect(await log.flush()).toBe(10);
-      log.add(keys(15_010, 300));
-      log.add(keys(15_310, 700));
+      log.add(madeUpAcks(15_010, 300));
+      log.add(madeUpAcks(15_310, 700));
       const first = log.flush();
-      log.add(keys(16_010, 5));
+      log.add(madeUpAcks(16_010, 5));
       expect(await Promise.all([first, log.flush()])).toEqual([1000, 5]);
       expect(await log.flush()).toBe(0);
       const rows = await wh.execute(
         `SELECT pk_hash, event_id, event_time::int AS t, probe_a::int AS a, probe_b::int AS b FROM ${temp.stateTable("acked")} ORDER BY event_time`,
       );
       expect(rows).toHaveLength(16_015);
-      expect(rows.every((r, i) => r["pk_hash"] === hex(i) && r["event_id"] === `orders:${i}` && r["t"] === i && r["a"] === i)).toBe(true);
+      expect(rows.every((r, i) => r["pk_hash"] === hexKey(i) && r["event_id"] === `orders:${i}` && r["t"] === i && r["a"] === i)).toBe(
+        true,
+      );
       expect([rows[15_000]!["b"], rows[15_010]!["b"], rows[15_310]!["b"], rows[16_014]!["b"]]).toEqual([0, 0, 0, -4]);
     }));
 
   it("refreshes the state's statistics from a small sample: row counts and each activation's share", () =>
     withWarehouse(kind, async (wh, temp) => {
       await wh.state.ensure(temp.stateSchema);
-      const hex = (i: number) => i.toString(16).padStart(64, "0");
-      const keys = (from: number, count: number) =>
-        Array.from({ length: count }, (_, i) => ({
-          pkHash: hex(from + i),
-          eventId: `e${from + i}`,
-          eventTime: 1,
-          probe: `${from + i}/${i}`,
-        }));
-      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", keys(0, 20_000));
-      await wh.state.recordAcked(temp.stateSchema, "returns", "r1", keys(20_000, 5_000));
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", madeUpAcks(0, 20_000));
+      await wh.state.recordAcked(temp.stateSchema, "returns", "r1", madeUpAcks(20_000, 5_000));
       const [server] = await wh.execute("SHOW default_statistics_target");
       await wh.state.analyze(temp.stateSchema);
       const [table] = await wh.execute("SELECT reltuples::int AS n FROM pg_class WHERE oid = ?::regclass", [
@@ -572,13 +570,7 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await settings()).toEqual(new Set([server!["jit"]]));
       // 60,000 keys of other rows acknowledged, and the planner told: the probes' misses are now
       // looked up by index, and the statement is not compiled.
-      const hex = (i: number) => i.toString(16).padStart(64, "0");
-      const history = Array.from({ length: 60_000 }, (_, i) => ({
-        pkHash: hex(i),
-        eventId: `orders:${hex(i).slice(0, 32)}`,
-        eventTime: 1,
-        probe: `${i}/${i}`,
-      }));
+      const history = madeUpAcks(0, 60_000);
       await wh.state.recordAcked(temp.stateSchema, "orders", "r1", history);
       await wh.state.analyze(temp.stateSchema);
       expect(await settings()).toEqual(new Set(["off"]));
