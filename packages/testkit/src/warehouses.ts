@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { connect, type Warehouse } from "@ferry/warehouse";
+import { connect, DIALECTS, qualifiedState, type Warehouse } from "@ferry/warehouse";
 import { describe, it } from "vitest";
 
 export type WarehouseKind = "sqlite" | "postgres" | "mysql";
@@ -42,7 +42,7 @@ export interface TempWarehouse {
    * server, so a fixed name would share sync state between tests.
    */
   stateSchema: string;
-  /** A state table's name as the warehouse's SQL reads it (`ferry_acked` on SQLite, which has no schemas). */
+  /** A state table's quoted name as the warehouse's SQL reads it (`"ferry_acked"` on SQLite, which has no schemas). */
   stateTable(table: "acked" | "rejected" | "runs"): string;
   drop(): Promise<void>;
 }
@@ -55,7 +55,7 @@ export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWare
       kind,
       url: `sqlite:${path.join(dir, "warehouse.db")}`,
       stateSchema: "ferry",
-      stateTable: (table) => `ferry_${table}`,
+      stateTable: (table) => qualifiedState(DIALECTS.sqlite, "ferry", table),
       drop: () => rm(dir, { recursive: true, force: true }),
     };
   }
@@ -71,7 +71,7 @@ export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWare
     kind,
     url: base.toString(),
     stateSchema,
-    stateTable: (table) => (kind === "postgres" ? `"${stateSchema}"."${table}"` : `\`${stateSchema}\`.\`${table}\``),
+    stateTable: (table) => qualifiedState(DIALECTS[kind], stateSchema, table),
     drop: async () => {
       await server.execute(kind === "postgres" ? `DROP DATABASE IF EXISTS ${quoted} WITH (FORCE)` : `DROP DATABASE IF EXISTS ${quoted}`);
       // MySQL keeps Ferry's state in a database of its own (the state schema); drop those too.

@@ -9,6 +9,7 @@ it("exports a small, reviewed public surface", async () => {
       "connect",
       "dialectFor",
       "probeOf",
+      "qualifiedState",
       "redact",
       "relationName",
       "rememberedOf",

@@ -471,8 +471,8 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    * answer true until the query starts; only this run records state meanwhile, and the query
    * does not see what it records.
    */
-  async function fresh(x: Extraction, opts: { fullRefresh?: boolean; remembered?: boolean }, plannedAcked: number): Promise<boolean> {
-    if (dialect.name !== "postgres" || opts.fullRefresh || opts.remembered === true || plannedAcked >= KEYS_BY_INDEX_FROM) return false;
+  async function fresh(x: Extraction, remembered: boolean | undefined, plannedAcked: number): Promise<boolean> {
+    if (remembered === true || plannedAcked >= KEYS_BY_INDEX_FROM) return false;
     const [row] = await query(renderFreshSql(dialect, x), []);
     return row?.["fresh"] === true;
   }
@@ -486,7 +486,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    */
   async function newRowsSql(x: Extraction, opts: { fullRefresh?: boolean; remembered?: boolean }) {
     const chosen = await lookups(x, opts.fullRefresh);
-    const keyText = dialect.name === "postgres" && (opts.fullRefresh === true || (await fresh(x, opts, chosen.plannedAcked)));
+    const keyText = dialect.name === "postgres" && (opts.fullRefresh === true || (await fresh(x, opts.remembered, chosen.plannedAcked)));
     const sql = renderNewRowsSql(dialect, x, {
       ...opts,
       ...(chosen.byKey !== undefined ? { byKey: chosen.byKey, keysByIndex: chosen.keysByIndex } : {}),

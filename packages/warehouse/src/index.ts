@@ -4,6 +4,7 @@ export { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
 export {
   PK_COLUMN,
   probeOf,
+  qualifiedState,
   relationName,
   rememberedOf,
   renderNewRowsSql,

@@ -310,9 +310,10 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
         size += batch.length;
       },
       async flush() {
+        // Nothing kept: the buffer stays, rather than going to waste for a spare or a new one.
+        if (size === 0) return 0;
         const [kept, keptBytes, keptRows, n] = [buffer, used, rows, size];
         [buffer, used, rows, size] = [spare.pop() ?? Buffer.allocUnsafeSlow(0), 0, [], 0];
-        if (n === 0) return 0;
         if (!copying) {
           await run("query", () => insertAcked(schema, activation, runId, keptRows));
           return n;

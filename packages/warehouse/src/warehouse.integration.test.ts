@@ -536,9 +536,7 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.state.recordAcked(temp.stateSchema, "returns", "r1", madeUpAcks(20_000, 5_000));
       const [server] = await wh.execute("SHOW default_statistics_target");
       await wh.state.analyze(temp.stateSchema);
-      const [table] = await wh.execute("SELECT reltuples::int AS n FROM pg_class WHERE oid = ?::regclass", [
-        `"${temp.stateSchema}"."acked"`,
-      ]);
+      const [table] = await wh.execute("SELECT reltuples::int AS n FROM pg_class WHERE oid = ?::regclass", [temp.stateTable("acked")]);
       expect(table!["n"]).toBe(25_000);
       const stats = await wh.execute(
         "SELECT attname, most_common_vals::text AS mcv, most_common_freqs AS freqs, array_length(histogram_bounds::text::text[], 1) AS bounds FROM pg_stats WHERE schemaname = ? AND tablename = 'acked'",
