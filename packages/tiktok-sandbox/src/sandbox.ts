@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { parseJsonBody } from "./body.js";
 import { checkTrackBody, Refusal } from "./contract.js";
 
 /** Switchable misbehaviour, to test what the client does when TikTok is unkind. */
@@ -205,7 +206,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       // answer, and a half-read request must not be judged or counted.
       return void res.destroy();
     }
-    const raw = Buffer.concat(chunks).toString("utf8");
+    // The text of the body only where it is kept or read whole; a track request's body is
+    // parsed from the chunks (body.ts says why).
+    let text: string | undefined;
+    const raw = () => (text ??= Buffer.concat(chunks).toString("utf8"));
     const url = new URL(req.url ?? "/", "http://sandbox");
     if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
 
@@ -218,7 +222,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return res.end(JSON.stringify(set ? events.filter((e) => e.eventSetId === set) : events));
       }
       if (url.pathname === "/sandbox/faults" && req.method === "PUT") {
-        faults = JSON.parse(raw || "{}") as FaultScript;
+        faults = JSON.parse(raw() || "{}") as FaultScript;
         revoked = faults.revokeTokenAfter === 0;
         acceptedRequests = 0;
         return res.end("{}");
@@ -237,7 +241,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const record: RecordedRequest = {
       method: req.method ?? "",
       path: url.pathname + url.search,
-      body: keepEvents ? raw : "",
+      body: keepEvents ? raw() : "",
       code: undefined,
       events: 0,
     };
@@ -262,7 +266,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     if (url.pathname === "/open_api/v1.3/event/track/" && req.method === "POST") {
       let body: unknown;
       try {
-        body = JSON.parse(raw);
+        body = parseJsonBody(chunks);
       } catch {
         body = undefined;
       }
@@ -280,7 +284,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return answer(res, 0, "OK", { list: advertisers[advertiser] ?? [] });
     }
     if (url.pathname === "/open_api/v1.3/offline/create/" && req.method === "POST") {
-      const body = JSON.parse(raw || "{}") as { advertiser_id?: unknown; name?: unknown };
+      const body = JSON.parse(raw() || "{}") as { advertiser_id?: unknown; name?: unknown };
       if (typeof body.advertiser_id !== "string" || typeof body.name !== "string" || body.name === "") {
         record.code = 40002;
         return answer(res, 40002, "advertiser_id and name are required strings");
