@@ -109,6 +109,15 @@ describe(`request bodies read in pieces, as JSON.parse reads them whole (${seedN
     expect(wholeParses.count, "read in groups, not as one string").toBe(before);
   });
 
+  it("reads a body larger than the buffer it reuses, and a small one after it", () => {
+    const big = Buffer.from(JSON.stringify({ data: Array.from({ length: 200 }, (_, i) => ({ i, text: `${i}`.repeat(30_000) })) }));
+    expect(big.length).toBeGreaterThan(4 * 1024 * 1024);
+    const before = wholeParses.count;
+    expectSameAsJsonParse(big, [70_000], 48 * 1024);
+    expectSameAsJsonParse(Buffer.from('{"data":[{"a":1},{"b":2}]}'), [], 0);
+    expect(wholeParses.count).toBe(before);
+  });
+
   it("keeps JSON.parse's reading of bytes that are not valid UTF-8, split across chunks", () => {
     const bytes = Buffer.concat([
       Buffer.from('{"data":[{"a":"'),
