@@ -116,7 +116,7 @@ function parseArray(b: Buffer, i: number, end: number, into: unknown[], groupByt
   }
 }
 
-/** A top-level object whose members are parsed one by one, and the `data` array event by event. */
+/** A top-level object whose members are parsed one by one, and its `data` array in groups. */
 function parseObject(b: Buffer, end: number, groupBytes: number): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   let at = skipSpace(b, 0, end);
