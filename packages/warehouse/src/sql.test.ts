@@ -27,6 +27,18 @@ describe("renderNewRowsSql", () => {
     expect(renderNewRowsSql(DIALECTS.sqlite, extraction, { keysByIndex: true })).not.toContain("a.pk_hash = k.__ferry_pk LIMIT");
   });
 
+  it("leaves the probes unfenced only when the anti-join may run in parallel, and keeps the fence above it", () => {
+    const fenced = renderNewRowsSql(DIALECTS.postgres, extraction, { keysByIndex: true });
+    const parallel = renderNewRowsSql(DIALECTS.postgres, extraction, { keysByIndex: true, parallel: true });
+    expect(fenced).toContain("\n) s OFFSET 0\n    ) c");
+    expect(parallel).toContain("\n) s\n    ) c");
+    // Only the probes' derived table changes: the key's hash above it is still computed once.
+    expect(parallel).toBe(fenced.replace("\n) s OFFSET 0\n    ) c", "\n) s\n    ) c"));
+    expect(renderNewRowsSql(DIALECTS.postgres, extraction, { byKey: true, parallel: true })).toBe(
+      renderNewRowsSql(DIALECTS.postgres, extraction, { byKey: true }),
+    );
+  });
+
   it("reads a fresh activation's rows, or a full refresh, without joins; their keys' text for the reader to hash when asked", () => {
     for (const options of [{ fresh: true }, { fullRefresh: true }]) {
       const plain = renderNewRowsSql(DIALECTS.postgres, extraction, options);

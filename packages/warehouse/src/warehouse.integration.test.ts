@@ -442,13 +442,15 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await wh.execute(`SELECT count(*)::int AS n FROM ${temp.stateTable("acked")} WHERE probe_a IS NULL`)).toEqual([{ n: 10 }]);
       // Every lookup, by probes (the keys they miss joined or looked up one by one) and by key
       // alone, finds the same rows.
-      const fresh = async (options: { byKey?: boolean; keysByIndex?: boolean }) => {
+      const fresh = async (options: { byKey?: boolean; keysByIndex?: boolean; parallel?: boolean }) => {
         return (await wh.execute(renderNewRowsSql(wh.dialect, x(), options))).map((r) => Number(r["order_id"])).sort((a, b) => a - b);
       };
       const unsent = Array.from({ length: 10 }, (_, i) => 21 + i);
       expect(await fresh({})).toEqual(unsent);
       expect(await fresh({ keysByIndex: true })).toEqual(unsent);
       expect(await fresh({ byKey: true })).toEqual(unsent);
+      expect(await fresh({ parallel: true })).toEqual(unsent);
+      expect(await fresh({ keysByIndex: true, parallel: true })).toEqual(unsent);
       expect((await all(wh.newRows(x()))).length).toBe(10);
       // One by one: the planner keeps the lookup as a subplan instead of hashing the history.
       const plan = async (keysByIndex: boolean) =>
@@ -459,6 +461,7 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.execute(`UPDATE ${temp.stateTable("acked")} SET probe_a = probe_a + 1`);
       expect(await fresh({})).toEqual(unsent);
       expect(await fresh({ keysByIndex: true })).toEqual(unsent);
+      expect(await fresh({ keysByIndex: true, parallel: true })).toEqual(unsent);
     }));
 
   it("reads a fresh activation's rows without joins, each key hashed by Ferry exactly as PostgreSQL hashes it", () =>
@@ -575,6 +578,52 @@ describeWarehouses(["postgres"], (kind) => {
       // A setting of that transaction only: the pooled connections keep the server's.
       const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW jit")));
       expect(after).toEqual(Array(4).fill([server]));
+    }));
+
+  it("lets a rerun whose history covers its source anti-join in parallel, and only that one", () =>
+    withWarehouse(kind, async (wh, temp) => {
+      stateSchema = temp.stateSchema;
+      await seedOrders(wh, 15_000);
+      await wh.execute("ANALYZE orders");
+      await wh.state.ensure(temp.stateSchema);
+      // Segments that report the setting their statement runs under: 60,000 rows (four a
+      // seeded order), and about a thousand.
+      const reporting = (from: string) =>
+        x({
+          source: { query: `select order_id, purchased_at, email, amount, current_setting('parallel_tuple_cost') AS cost from ${from}` },
+          columns: ["purchased_at", "email", "amount", "cost"],
+        });
+      const wide = reporting(
+        "(select order_id * 4 + g AS order_id, purchased_at, email, amount from orders cross join generate_series(0, 3) g) o",
+      );
+      const narrow = reporting("orders where order_id <= 1000");
+      const [server] = await wh.execute("SHOW parallel_tuple_cost");
+      const settings = async (extraction: Extraction) => new Set((await all(wh.newRows(extraction))).map((r) => r["cost"]));
+      expect(await settings(wide)).toEqual(new Set([server!["parallel_tuple_cost"]]));
+      // A large history, but smaller than the source: many rows may be new.
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r1", madeUpAcks(0, 50_000));
+      await wh.state.analyze(temp.stateSchema);
+      expect(await settings(wide)).toEqual(new Set([server!["parallel_tuple_cost"]]));
+      // As large as the source: few new rows expected, and the planner told so.
+      await wh.state.recordAcked(temp.stateSchema, "orders", "r2", madeUpAcks(50_000, 10_000));
+      await wh.state.analyze(temp.stateSchema);
+      expect(await settings(wide)).toEqual(new Set(["0.001"]));
+      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW parallel_tuple_cost")));
+      expect(after).toEqual(Array(4).fill([server]));
+      // Far larger than the source, which is then looked up by key, row by row: nothing to
+      // parallelise.
+      expect(await settings(narrow)).toEqual(new Set([server!["parallel_tuple_cost"]]));
+      // Told so, the planner runs the probes' anti-join in parallel workers, which it cannot
+      // below a fence (for tables this small, parallel setup and scans must be made cheap too).
+      const plan = async (parallel: boolean) =>
+        JSON.stringify(
+          await wh.execute(
+            `SET LOCAL parallel_tuple_cost = 0.001; SET LOCAL parallel_setup_cost = 0; SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL max_parallel_workers_per_gather = 2;
+             EXPLAIN (FORMAT JSON) ${renderNewRowsSql(wh.dialect, x(), { keysByIndex: true, parallel })}`,
+          ),
+        );
+      expect(await plan(true)).toMatch(/"Parallel Aware":true,[^{}]*"Join Type":"Anti"/);
+      expect(await plan(false)).not.toMatch(/"Parallel Aware":true,[^{}]*"Join Type":"Anti"/);
     }));
 
   it("reads rows through COPY exactly as the driver's cursor reads them: types, escapes, NULLs and characters split across chunks", () =>
