@@ -53,6 +53,19 @@ const madeUpAcks = (from: number, count: number) =>
     probe: `${from + i}/-${i}`,
   }));
 
+/**
+ * A segment that reports, in column `setting`, the value of a PostgreSQL setting its statement
+ * runs under; over the orders, or over `from`.
+ */
+const reporting = (setting: string, from = "orders") =>
+  x({
+    source: { query: `select order_id, purchased_at, email, amount, current_setting('${setting}') AS setting from ${from}` },
+    columns: ["purchased_at", "email", "amount", "setting"],
+  });
+
+/** The values of the setting a segment of `reporting` saw, over its new rows. */
+const settingsSeen = async (wh: Warehouse, extraction: Extraction) => new Set((await all(wh.newRows(extraction))).map((r) => r["setting"]));
+
 async function all(iterable: AsyncIterable<Row[]>): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const chunk of iterable) rows.push(...chunk);
@@ -561,20 +574,15 @@ describeWarehouses(["postgres"], (kind) => {
       await seedOrders(wh, 15_000);
       await wh.execute("ANALYZE orders");
       await wh.state.ensure(temp.stateSchema);
-      // The segment reports the setting its statement runs under.
-      const extraction = x({
-        source: { query: "select order_id, purchased_at, email, amount, current_setting('jit') AS jit from orders" },
-        columns: ["purchased_at", "email", "amount", "jit"],
-      });
+      const extraction = reporting("jit");
       const [server] = await wh.execute("SHOW jit");
-      const settings = async () => new Set((await all(wh.newRows(extraction))).map((r) => r["jit"]));
-      expect(await settings()).toEqual(new Set([server!["jit"]]));
+      expect(await settingsSeen(wh, extraction)).toEqual(new Set([server!["jit"]]));
       // 60,000 keys of other rows acknowledged, and the planner told: the probes' misses are now
       // looked up by index, and the statement is not compiled.
       const history = madeUpAcks(0, 60_000);
       await wh.state.recordAcked(temp.stateSchema, "orders", "r1", history);
       await wh.state.analyze(temp.stateSchema);
-      expect(await settings()).toEqual(new Set(["off"]));
+      expect(await settingsSeen(wh, extraction)).toEqual(new Set(["off"]));
       // A setting of that transaction only: the pooled connections keep the server's.
       const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW jit")));
       expect(after).toEqual(Array(4).fill([server]));
@@ -586,19 +594,14 @@ describeWarehouses(["postgres"], (kind) => {
       await seedOrders(wh, 15_000);
       await wh.execute("ANALYZE orders");
       await wh.state.ensure(temp.stateSchema);
-      // Segments that report the setting their statement runs under: 60,000 rows (four a
-      // seeded order), and about a thousand.
-      const reporting = (from: string) =>
-        x({
-          source: { query: `select order_id, purchased_at, email, amount, current_setting('parallel_tuple_cost') AS cost from ${from}` },
-          columns: ["purchased_at", "email", "amount", "cost"],
-        });
+      // Segments of 60,000 rows (four a seeded order), and of about a thousand.
       const wide = reporting(
+        "parallel_tuple_cost",
         "(select order_id * 4 + g AS order_id, purchased_at, email, amount from orders cross join generate_series(0, 3) g) o",
       );
-      const narrow = reporting("orders where order_id <= 1000");
+      const narrow = reporting("parallel_tuple_cost", "orders where order_id <= 1000");
       const [server] = await wh.execute("SHOW parallel_tuple_cost");
-      const settings = async (extraction: Extraction) => new Set((await all(wh.newRows(extraction))).map((r) => r["cost"]));
+      const settings = (extraction: Extraction) => settingsSeen(wh, extraction);
       expect(await settings(wide)).toEqual(new Set([server!["parallel_tuple_cost"]]));
       // A large history, but smaller than the source: many rows may be new.
       await wh.state.recordAcked(temp.stateSchema, "orders", "r1", madeUpAcks(0, 50_000));
