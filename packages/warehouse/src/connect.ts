@@ -23,7 +23,7 @@ const STREAM_WORK_MEM = "64MB";
 // A history at least this share of the source's planned size may be anti-joined in parallel
 // (see lookups): few of the source's rows are expected to be new.
 const MOST_KNOWN_SHARE = 0.9;
-// What the planner is told passing a row from a parallel worker costs then (see copyStream).
+// What the planner is told passing a row from a parallel worker costs then (see newRowsSql).
 const FEW_ROWS_TUPLE_COST = "0.001";
 
 export interface Warehouse {
@@ -221,8 +221,8 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
 
   /**
    * `whileRecording`: see newRows. `keyText`: the SQL yields KEY_TEXT_COLUMN for this reader to
-   * hash into PK_COLUMN (PostgreSQL only, see renderNewRowsSql). `noJit`: PostgreSQL does not
-   * compile the statement (see newRowsSql). `fewNew`: few rows are expected (see copyStream).
+   * hash into PK_COLUMN (PostgreSQL only, see renderNewRowsSql). `settings`: PostgreSQL settings
+   * for this statement only (see newRowsSql).
    */
   async function* stream(
     sql: string,
@@ -231,8 +231,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       signal?: AbortSignal | undefined;
       whileRecording?: boolean | undefined;
       keyText?: boolean;
-      noJit?: boolean;
-      fewNew?: boolean;
+      settings?: readonly string[];
     } = {},
   ): AsyncGenerator<Row[]> {
     const { signal, whileRecording = false } = opts;
@@ -361,9 +360,9 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   async function* copyStream(
     sql: string,
     signal?: AbortSignal,
-    opts: { keyText?: boolean; noJit?: boolean; fewNew?: boolean } = {},
+    opts: { keyText?: boolean; settings?: readonly string[] } = {},
   ): AsyncGenerator<Row[]> {
-    const { keyText = false, noJit = false, fewNew = false } = opts;
+    const { keyText = false, settings = [] } = opts;
     const conn = (await run("connection", () => db.client.acquireConnection())) as pg.PoolClient & { __knex__disposed?: unknown };
     const closed = holdOpen();
     let complete = false;
@@ -375,13 +374,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       // pooler that hands the server connection to someone else afterwards.
       await conn.query("BEGIN");
       await conn.query(`SET LOCAL work_mem = '${STREAM_WORK_MEM}'`);
-      if (noJit) await conn.query("SET LOCAL jit = off");
-      // The planner expects three quarters of the source to be new (it cannot know how many keys
-      // are acknowledged) and costs passing them from parallel workers, so it keeps the probes'
-      // anti-join serial; where the history covers the source, few rows pass. Measured on a
-      // rerun over a million acknowledged rows: 1.38-1.59 s serial, 1.02-1.12 s in parallel
-      // (1.32-1.39 against 1.04-1.13 s with 1% new rows).
-      if (fewNew) await conn.query(`SET LOCAL parallel_tuple_cost = ${FEW_ROWS_TUPLE_COST}`);
+      for (const setting of settings) await conn.query(`SET LOCAL ${setting}`);
       const { fields } = await conn.query(`SELECT * FROM (\n${sql}\n) q LIMIT 0`);
       const columns = fields.map((f) =>
         keyText && f.name === KEY_TEXT_COLUMN
@@ -467,14 +460,14 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
    * index too, once the history is large: the planner cannot tell how few they are (it expected
    * three quarters of a million, for ten thousand) and hashed the whole history a second time
    * (measured at 1M acknowledged: 0.3-0.56 s of a 1.5-2.5 s rerun, against 30 ms of lookups).
-   * fewNew: a large history about as large as the source or larger; the probes' anti-join may
-   * then run in parallel (see copyStream), the rows it passes being few.
+   * parallel: a large history about as large as the source or larger; the probes' anti-join may
+   * then run in parallel (see newRowsSql), the rows it passes being few.
    * Only speed depends on the choice: every query finds the same rows.
    */
   async function lookups(
     x: Extraction,
     fullRefresh: boolean | undefined,
-  ): Promise<{ byKey?: boolean; keysByIndex?: boolean; fewNew?: boolean; plannedAcked: number }> {
+  ): Promise<{ byKey?: boolean; keysByIndex?: boolean; parallel?: boolean; plannedAcked: number }> {
     if (!dialect.probes || fullRefresh) return { plannedAcked: 0 };
     const sizes = renderSizeSql(dialect, x);
     const planned = async (sql: string) => {
@@ -484,7 +477,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     const [source, acked] = [await planned(sizes.source), await planned(sizes.acked)];
     const byKey = source * BY_KEY_RATIO < acked;
     const keysByIndex = acked >= KEYS_BY_INDEX_FROM;
-    return { byKey, keysByIndex, fewNew: !byKey && keysByIndex && acked >= source * MOST_KNOWN_SHARE, plannedAcked: acked };
+    return { byKey, keysByIndex, parallel: !byKey && keysByIndex && acked >= source * MOST_KNOWN_SHARE, plannedAcked: acked };
   }
 
   /**
@@ -503,11 +496,16 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   }
 
   /**
-   * The new rows' SQL, whether the reader hashes the keys, and whether PostgreSQL should not
-   * compile it (see stream). Not when the keys the probes miss are looked up by index: the
-   * planner costs a lookup for each row it expects them to miss (375,000 of a million, none in
-   * fact), which crosses JIT's thresholds, and compiling took 0.17 s of a 0.9 s query (measured
-   * on a rerun with no new rows over a million; 0.68-0.72 s without against 0.76-1.03 s with).
+   * The new rows' SQL, whether the reader hashes the keys, and PostgreSQL settings for it:
+   * - No JIT when the keys the probes miss are looked up by index: the planner costs a lookup
+   *   for each row it expects them to miss (375,000 of a million, none in fact), which crosses
+   *   JIT's thresholds, and compiling took 0.17 s of a 0.9 s query (measured on a rerun with no
+   *   new rows over a million; 0.68-0.72 s without against 0.76-1.03 s with).
+   * - Passing a row from a parallel worker nearly free when the history covers the source: the
+   *   planner expects three quarters of the source to be new (it cannot know how many keys are
+   *   acknowledged) and costs passing them, so it kept the probes' anti-join serial; few pass.
+   *   Measured on a rerun over a million acknowledged rows: 1.38-1.59 s serial, 1.02-1.12 s in
+   *   parallel (1.32-1.39 against 1.04-1.13 s with 1% new rows).
    */
   async function newRowsSql(x: Extraction, opts: { fullRefresh?: boolean; remembered?: boolean }) {
     const chosen = await lookups(x, opts.fullRefresh);
@@ -515,18 +513,22 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
     const sql = renderNewRowsSql(dialect, x, {
       ...opts,
       ...(chosen.byKey !== undefined ? { byKey: chosen.byKey, keysByIndex: chosen.keysByIndex } : {}),
-      ...(chosen.fewNew ? { parallel: true } : {}),
+      ...(chosen.parallel ? { parallel: true } : {}),
       ...(keyText ? { fresh: true, keyText: true } : {}),
     });
-    return { sql, keyText, noJit: chosen.keysByIndex === true && !chosen.byKey, fewNew: chosen.fewNew === true };
+    const settings = [
+      ...(chosen.keysByIndex && !chosen.byKey ? ["jit = off"] : []),
+      ...(chosen.parallel ? [`parallel_tuple_cost = ${FEW_ROWS_TUPLE_COST}`] : []),
+    ];
+    return { sql, keyText, settings };
   }
 
   async function* newRows(
     x: Extraction,
     opts: { fullRefresh?: boolean; remembered?: boolean; signal?: AbortSignal; whileRecording?: boolean },
   ) {
-    const { sql, keyText, noJit, fewNew } = await newRowsSql(x, opts);
-    yield* stream(sql, [], { signal: opts.signal, whileRecording: opts.whileRecording, keyText, noJit, fewNew });
+    const { sql, keyText, settings } = await newRowsSql(x, opts);
+    yield* stream(sql, [], { signal: opts.signal, whileRecording: opts.whileRecording, keyText, settings });
   }
 
   return {

@@ -142,7 +142,8 @@ export function renderNewRowsSql(
   const fence = dialect.fence ? ` ${dialect.fence}` : "";
   const acked = qualifiedState(dialect, x.stateSchema, "acked");
   const rejected = qualifiedState(dialect, x.stateSchema, "rejected");
-  const source = `FROM ${sourceSql(dialect, x.source)} s${fence}`;
+  const unfenced = `FROM ${sourceSql(dialect, x.source)} s`;
+  const source = `${unfenced}${fence}`;
   const list = columns.map((c) => `s.${dialect.quote(c)}`).join(", ");
   const pk = (alias: string) => `${dialect.sha256(keyText(dialect, alias, x.primaryKey))} AS ${PK_COLUMN}`;
   const activation = activationLiteral(x.activation);
@@ -171,9 +172,8 @@ export function renderNewRowsSql(
   // would forbid (it keeps what reads its rows serial): the join then computes them itself, a
   // second time for the rows it finds (measured: the same time serial, a quarter less in
   // parallel, where few rows are new).
-  const probeSource = options.parallel ? `FROM ${sourceSql(dialect, x.source)} s` : source;
   const keyed = byProbes
-    ? `SELECT c.*, ${pk("c")}\n    FROM (\n      SELECT ${list}${probed}\n      ${probeSource}\n    ) c` +
+    ? `SELECT c.*, ${pk("c")}\n    FROM (\n      SELECT ${list}${probed}\n      ${options.parallel ? unfenced : source}\n    ) c` +
       `\n    WHERE NOT EXISTS (SELECT 1 FROM ${acked} a WHERE a.activation = ${activation} AND a.probe_a = c.${PROBE_COLUMNS[0]} AND a.probe_b = c.${PROBE_COLUMNS[1]})${fence}`
     : direct;
   // keysByIndex: a fenced EXISTS is not turned into a join, so each key is looked up by the index.

@@ -66,6 +66,20 @@ const reporting = (setting: string, from = "orders") =>
 /** The values of the setting a segment of `reporting` saw, over its new rows. */
 const settingsSeen = async (wh: Warehouse, extraction: Extraction) => new Set((await all(wh.newRows(extraction))).map((r) => r["setting"]));
 
+/** A setting changed for one transaction only: the pooled connections still have the server's. */
+async function expectPoolKeeps(wh: Warehouse, setting: string, server: Row | undefined): Promise<void> {
+  const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute(`SHOW ${setting}`)));
+  expect(after).toEqual(Array(4).fill([server]));
+}
+
+/** 15,000 orders the planner knows of, and the state's tables: a source for planned-size choices. */
+async function analyzedOrders(wh: Warehouse, temp: TempWarehouse): Promise<void> {
+  stateSchema = temp.stateSchema;
+  await seedOrders(wh, 15_000);
+  await wh.execute("ANALYZE orders");
+  await wh.state.ensure(temp.stateSchema);
+}
+
 async function all(iterable: AsyncIterable<Row[]>): Promise<Row[]> {
   const rows: Row[] = [];
   for await (const chunk of iterable) rows.push(...chunk);
@@ -563,17 +577,13 @@ describeWarehouses(["postgres"], (kind) => {
       expect((column("activation")["freqs"] as number[])[0]).toBeCloseTo(0.8, 1);
       // A histogram of 26 bounds: the statistics target was 25 (PostgreSQL's default is 100).
       expect(column("probe_a")["bounds"]).toBe(26);
-      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW default_statistics_target")));
-      expect(after).toEqual(Array(4).fill([server]));
+      await expectPoolKeeps(wh, "default_statistics_target", server);
     }));
 
   it("keeps PostgreSQL from compiling a rerun's query over a large history, and only that one", () =>
     withWarehouse(kind, async (wh, temp) => {
-      stateSchema = temp.stateSchema;
       // A source the planner knows is not much smaller than the history below.
-      await seedOrders(wh, 15_000);
-      await wh.execute("ANALYZE orders");
-      await wh.state.ensure(temp.stateSchema);
+      await analyzedOrders(wh, temp);
       const extraction = reporting("jit");
       const [server] = await wh.execute("SHOW jit");
       expect(await settingsSeen(wh, extraction)).toEqual(new Set([server!["jit"]]));
@@ -584,16 +594,12 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.state.analyze(temp.stateSchema);
       expect(await settingsSeen(wh, extraction)).toEqual(new Set(["off"]));
       // A setting of that transaction only: the pooled connections keep the server's.
-      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW jit")));
-      expect(after).toEqual(Array(4).fill([server]));
+      await expectPoolKeeps(wh, "jit", server);
     }));
 
   it("lets a rerun whose history covers its source anti-join in parallel, and only that one", () =>
     withWarehouse(kind, async (wh, temp) => {
-      stateSchema = temp.stateSchema;
-      await seedOrders(wh, 15_000);
-      await wh.execute("ANALYZE orders");
-      await wh.state.ensure(temp.stateSchema);
+      await analyzedOrders(wh, temp);
       // Segments of 60,000 rows (four a seeded order), and of about a thousand.
       const wide = reporting(
         "parallel_tuple_cost",
@@ -611,8 +617,7 @@ describeWarehouses(["postgres"], (kind) => {
       await wh.state.recordAcked(temp.stateSchema, "orders", "r2", madeUpAcks(50_000, 10_000));
       await wh.state.analyze(temp.stateSchema);
       expect(await settings(wide)).toEqual(new Set(["0.001"]));
-      const after = await Promise.all([1, 2, 3, 4].map(() => wh.execute("SHOW parallel_tuple_cost")));
-      expect(after).toEqual(Array(4).fill([server]));
+      await expectPoolKeeps(wh, "parallel_tuple_cost", server);
       // Far larger than the source, which is then looked up by key, row by row: nothing to
       // parallelise.
       expect(await settings(narrow)).toEqual(new Set([server!["parallel_tuple_cost"]]));
