@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { parseJsonBody } from "./body.js";
 import { checkTrackBody, Refusal } from "./contract.js";
+import { FirstSeen } from "./first-seen.js";
 
 /** Switchable misbehaviour, to test what the client does when TikTok is unkind. */
 export interface FaultScript {
@@ -110,8 +111,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let acceptedRequests = 0;
   let requestSeq = 0;
   // First sight of each event_id, per event set and event name (TikTok's deduplication key);
-  // nested so that a million events cost a million map entries, not a million joined keys.
-  const firstSeen = new Map<string, Map<string, number>>();
+  // nested so that a million events cost a million table entries, not a million joined keys.
+  const firstSeen = new Map<string, FirstSeen>();
   let events: AcceptedEvent[] = [];
   let recorded: RecordedRequest[] = [];
   let stats: SandboxStats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
@@ -166,21 +167,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const at = now();
     // A batch is nearly always one event name: look its scope up once, not once an event.
     let lastName: unknown;
-    let seen: Map<string, number> | undefined;
+    let seen: FirstSeen | undefined;
     for (const event of checked.data) {
       if (seen === undefined || event["event"] !== lastName) {
         lastName = event["event"];
         const scope = `${checked.event_source_id}\u0000${String(lastName)}`;
         seen = firstSeen.get(scope);
-        if (!seen) firstSeen.set(scope, (seen = new Map()));
+        if (!seen) firstSeen.set(scope, (seen = new FirstSeen()));
       }
-      const id = String(event["event_id"]);
-      const first = seen.get(id);
-      if (first !== undefined && at - first < DEDUP_SECONDS) {
+      if (seen.seenWithin(String(event["event_id"]), at, DEDUP_SECONDS)) {
         stats.duplicates++;
         continue;
       }
-      seen.set(id, at);
       stats.accepted++;
       if (keepEvents) {
         events.push({
@@ -322,7 +320,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     url: `http://${address.address}:${address.port}`,
     token: [...tokens][0] ?? "",
     accepted: () => events,
-    acceptedIds: () => [...firstSeen.values()].flatMap((seen) => [...seen.keys()]),
+    acceptedIds: () => [...firstSeen.values()].flatMap((seen) => seen.seenIds()),
     requests: () => recorded,
     stats: () => structuredClone(stats),
     setFaults: (f) => {
