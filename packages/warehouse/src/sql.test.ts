@@ -1,6 +1,8 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { DIALECTS, dialectFor } from "./dialect.js";
-import { renderFreshSql, renderNewRowsSql, type Extraction } from "./sql.js";
+import { probeOf, renderFreshSql, renderNewRowsSql, type Extraction } from "./sql.js";
 
 const extraction: Extraction = {
   activation: "pos-purchases",
@@ -153,5 +155,28 @@ describe("dialectFor", () => {
     } catch (e) {
       expect(String(e)).not.toContain("tiger");
     }
+  });
+});
+
+describe("probeOf", () => {
+  it("keeps none of the text its probes were sliced from", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const heap = () => {
+      gc();
+      return process.memoryUsage().heapUsed;
+    };
+    // As the COPY reader gives them: each row's probes are slices of a 64 KB text of its own.
+    const rowFrom = (n: number) => {
+      const text = `-88173688934618${String(n).padStart(5, "0")}\t-1234567890123456789\t`.padEnd(64 * 1024, "x");
+      text.indexOf("\n"); // flat, as the reader's search leaves it, so that slices point into it
+      return { __ferry_pa: text.slice(0, 20), __ferry_pb: text.slice(21, 41) };
+    };
+    const before = heap();
+    const probes = Array.from({ length: 200 }, (_, n) => probeOf(rowFrom(n)));
+    const kept = heap() - before;
+    expect(probes[7]).toBe("-8817368893461800007/-1234567890123456789");
+    // 200 texts of 64 KB would be 13 MB; the probes alone, some 20 KB.
+    expect(kept).toBeLessThan(2 * 1024 * 1024);
   });
 });
