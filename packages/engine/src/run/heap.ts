@@ -24,7 +24,9 @@ export const RUN_RESOURCE_LIMITS = { maxYoungGenerationSizeMb: 96 } as const;
  * the mutator ran behind incremental marking's barriers much of the time; at 50%, 18 (in
  * alternating rounds: 10.7-11.7 -> 10.0-11.1 s, Ferry's CPU 9.6-10.6 -> 8.6-9.6 s, peak RSS
  * 187-197 -> 192-200 MB, against 183-190 MB at 100k rows). 70% and 100% were no faster and
- * peaked higher. A process-wide V8 flag, read at each collection, set by startRunWorker.
+ * peaked higher. Measured again once a run promoted less (2026-11-26, five alternating rounds
+ * each): 30% took 10-11 full collections against 5-7 and peaked the same, 185 MB median. A
+ * process-wide V8 flag, read at each collection, set by startRunWorker.
  */
 const RUN_HEAP_GROWING_PERCENT = 50;
 
