@@ -1,7 +1,7 @@
 import { SEED, seedNote } from "@ferry/testkit/seed";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FirstSeen } from "./first-seen.js";
+import { FirstSeen, hashOf } from "./first-seen.js";
 
 /** The sandbox's deduplication as it was written with a Map: the reference. */
 function reference() {
@@ -19,16 +19,6 @@ function reference() {
 
 /** Two different ids of the same 32-bit hash, found the way a birthday attack finds them. */
 function collidingPair(): [string, string] {
-  // The table's hash is private; ids colliding in it are the ones the table keeps apart only
-  // by comparing the ids themselves. Found through the table's own behaviour would be circular,
-  // so the hash is restated here (first-seen.ts, hashOf).
-  const hashOf = (text: string) => {
-    let hash = 0x811c9dc5 | 0;
-    for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
-    hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
-    return hash ^ (hash >>> 16);
-  };
   const byHash = new Map<number, string>();
   for (let i = 0; ; i++) {
     const id = `order-${i}`;
@@ -77,6 +67,7 @@ describe(`FirstSeen (${seedNote})`, () => {
 
   it("tells apart two ids whose hashes are equal", () => {
     const [a, b] = collidingPair();
+    expect(hashOf(a)).toBe(hashOf(b));
     const table = new FirstSeen();
     expect(table.seenWithin(a, 1, 100)).toBe(false);
     expect(table.seenWithin(b, 1, 100)).toBe(false);

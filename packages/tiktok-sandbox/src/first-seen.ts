@@ -71,7 +71,7 @@ export class FirstSeen {
  * FNV-1a over UTF-16 code units, then MurmurHash3's finaliser: a multiplication carries only
  * upwards, so without it the low bits, which pick the slot, would see only the characters' low bits.
  */
-function hashOf(text: string): number {
+export function hashOf(text: string): number {
   let hash = 0x811c9dc5 | 0;
   for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
   hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);

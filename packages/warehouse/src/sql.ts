@@ -16,8 +16,8 @@ export function probeOf(row: Record<string, unknown>): string | undefined {
   if (a === undefined || a === null) return undefined;
   const probe = `${a as string}/${row[PROBE_COLUMNS[1]] as string}`;
   // The probes are slices of the text the warehouse sent (V8 slices strings of 13 characters
-  // or more), and the joined probe points at them: kept until TikTok acknowledges the batch, it
-  // kept each 64 KB of that text alive, some 0.8 MB that every young-generation collection
+  // or more), and the joined probe points at them. Kept until TikTok acknowledges the batch, the
+  // probe kept each 64 KB of that text alive, some 0.8 MB that every young-generation collection
   // copied (heap snapshot of a million-row run; what a collection copied fell from 3.0-3.1 to
   // 2.7-2.9 MB on average). Reading a character flattens it into a string of its own.
   probe.charCodeAt(0);
