@@ -8,7 +8,7 @@ import { to as copyTo } from "pg-copy-streams";
 import Cursor from "pg-cursor";
 import { dialectFor, type Dialect } from "./dialect.js";
 import { redact, WarehouseError } from "./errors.js";
-import { KEY_TEXT_COLUMN, PK_COLUMN, renderFreshSql, renderNewRowsSql, renderSizeSql, type Extraction } from "./sql.js";
+import { KEY_TEXT_COLUMN, ownText, PK_COLUMN, renderFreshSql, renderNewRowsSql, renderSizeSql, type Extraction } from "./sql.js";
 import { createStateStore, type StateStore, type WithConnection } from "./state.js";
 
 export type Row = Record<string, unknown>;
@@ -376,10 +376,14 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       await conn.query(`SET LOCAL work_mem = '${STREAM_WORK_MEM}'`);
       for (const setting of settings) await conn.query(`SET LOCAL ${setting}`);
       const { fields } = await conn.query(`SELECT * FROM (\n${sql}\n) q LIMIT 0`);
+      // The key's hash is kept until TikTok answers: a string of its own, not a slice of the text
+      // received (see ownText). It is text as sent.
       const columns = fields.map((f) =>
         keyText && f.name === KEY_TEXT_COLUMN
           ? { name: PK_COLUMN, parse: sha256 }
-          : { name: f.name, parse: pgTypeParser(f.dataTypeID, "text") as (text: string) => unknown },
+          : f.name === PK_COLUMN
+            ? { name: f.name, parse: ownText }
+            : { name: f.name, parse: pgTypeParser(f.dataTypeID, "text") as (text: string) => unknown },
       );
       const copy = conn.query(copyTo(`COPY (\n${sql}\n) TO STDOUT`));
       const decoder = new StringDecoder("utf8");

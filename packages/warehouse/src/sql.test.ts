@@ -2,7 +2,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { DIALECTS, dialectFor } from "./dialect.js";
-import { probeOf, renderFreshSql, renderNewRowsSql, type Extraction } from "./sql.js";
+import { ownText, probeOf, renderFreshSql, renderNewRowsSql, type Extraction } from "./sql.js";
 
 const extraction: Extraction = {
   activation: "pos-purchases",
@@ -158,25 +158,34 @@ describe("dialectFor", () => {
   });
 });
 
-describe("probeOf", () => {
-  it("keeps none of the text its probes were sliced from", () => {
-    setFlagsFromString("--expose-gc");
-    const gc = runInNewContext("gc") as () => void;
-    const heap = () => {
-      gc();
-      return process.memoryUsage().heapUsed;
-    };
-    // As the COPY reader gives them: each row's probes are slices of a 64 KB text of its own.
-    const rowFrom = (n: number) => {
-      const text = `-88173688934618${String(n).padStart(5, "0")}\t-1234567890123456789\t`.padEnd(64 * 1024, "x");
-      text.indexOf("\n"); // flat, as the reader's search leaves it, so that slices point into it
-      return { __ferry_pa: text.slice(0, 20), __ferry_pb: text.slice(21, 41) };
-    };
-    const before = heap();
-    const probes = Array.from({ length: 200 }, (_, n) => probeOf(rowFrom(n)));
-    const kept = heap() - before;
+describe("strings kept until TikTok answers (ownText, probeOf)", () => {
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const heapAfterGc = () => {
+    gc();
+    return process.memoryUsage().heapUsed;
+  };
+  /** As the COPY reader gives them: fields sliced from a 64 KB text of their own (flat, as its search leaves it). */
+  const slicedFields = (n: number) => {
+    const text = `-88173688934618${String(n).padStart(5, "0")}\t-1234567890123456789\t`.padEnd(64 * 1024, "x");
+    text.indexOf("\n");
+    return { __ferry_pa: text.slice(0, 20), __ferry_pb: text.slice(21, 41) };
+  };
+  // 200 texts of 64 KB would be 13 MB; the values alone, some 10-20 KB.
+  const keepsNoText = <T>(make: (n: number) => T): T[] => {
+    const before = heapAfterGc();
+    const kept = Array.from({ length: 200 }, (_, n) => make(n));
+    expect(heapAfterGc() - before).toBeLessThan(2 * 1024 * 1024);
+    return kept;
+  };
+
+  it("ownText keeps none of the text its value was sliced from", () => {
+    const kept = keepsNoText((n) => ownText(slicedFields(n).__ferry_pa));
+    expect(kept[7]).toBe("-8817368893461800007");
+  });
+
+  it("probeOf joins the probes into one string of their own", () => {
+    const probes = keepsNoText((n) => probeOf(slicedFields(n)));
     expect(probes[7]).toBe("-8817368893461800007/-1234567890123456789");
-    // 200 texts of 64 KB would be 13 MB; the probes alone, some 20 KB.
-    expect(kept).toBeLessThan(2 * 1024 * 1024);
   });
 });
