@@ -43,7 +43,15 @@ it("runs end to end on a small SQLite profile, twice from the same start, and re
   expect(result.ranges.seconds).toHaveLength(2);
   expect(result.ranges.seconds[0]).toBeLessThanOrEqual(result.seconds);
   expect(result.ranges.seconds[1]).toBeGreaterThanOrEqual(result.seconds);
+  // The least possible run adds up steps measured alone: each was measured (storing 3,000 keys
+  // may round to nothing).
+  const least = result.least_possible_run;
+  for (const step of ["stream", "sha256", "serialise", "parse"]) expect(least.cpu_seconds_per_million_rows[step]).toBeGreaterThan(0);
+  expect(least.cpu_seconds_per_million_rows.store_keys).toBeGreaterThanOrEqual(0);
+  expect(least.seconds).toBeGreaterThan(0);
+  expect(least.ratio_to_floor).toBeGreaterThan(0);
   expect(await readFile(out, "utf8")).toContain("| ratio to floor |");
+  expect(await readFile(out, "utf8")).toContain("| least possible full run:");
   expect(await readFile(out, "utf8")).toContain("median of 2 rounds");
 });
 

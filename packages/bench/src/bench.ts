@@ -3,13 +3,14 @@
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { connect } from "@ferry/warehouse";
+import { cpuSnapshot } from "./cpu.js";
 import { seed } from "./seed.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -19,6 +20,9 @@ const USAGE = `Usage: npm run bench -- [options]
 Seeds conversions into a warehouse (not timed), then measures on this machine:
   the floor       streaming the same rows with the same driver, and SHA-256 of their
                   emails and phones, doing nothing else
+  the bound       the least a full run could take here: the CPU of each step no run can
+                  skip (stream, SHA-256, serialise, the receiver's JSON.parse, storing the
+                  keys), each measured alone, shared perfectly by the machine's cores
   a full run      Ferry sending every row to the TikTok sandbox, which runs in another
                   process: wall time, rows/s, peak RSS and CPU time of the Ferry process,
                   CPU time of the sandbox and of PostgreSQL, how busy the machine was
@@ -77,6 +81,7 @@ if (!Number.isInteger(rows) || rows < 1) usageError("--rows takes a positive who
 if (kind !== "postgres" && kind !== "sqlite") usageError("--warehouse takes postgres or sqlite");
 if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) usageError("--repeat takes a whole number from 1 to 20");
 const log = (message: string) => process.stderr.write(`${message}\n`);
+const cores = availableParallelism();
 
 /** Runs a child and returns its single JSON line. */
 /** With --profile: node flags that write a V8 CPU profile of the process there. */
@@ -122,6 +127,13 @@ type Floor = {
   peakRssMb: number;
   cpuSeconds: number;
 };
+type Bound = {
+  streamCpuSeconds: number;
+  streamPostgresSeconds: number;
+  serializeSeconds: number;
+  parseSeconds: number;
+  storeSeconds: number;
+};
 type Run = {
   seconds: number;
   heapAfterGcMb?: number[];
@@ -129,39 +141,6 @@ type Run = {
   cpuSeconds: number;
   report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
 };
-
-/**
- * CPU seconds spent so far by the sandbox, by PostgreSQL's processes, and by the whole machine
- * (busy and available), from /proc: where the run's time goes outside the Ferry process, and
- * whether the machine was saturated. Undefined where there is no /proc.
- */
-type Cpu = { sandbox: number; postgres: number; busy: number; total: number };
-const TICK = 100; // USER_HZ, 100 on every Linux ABI Node supports
-async function cpuSnapshot(sandboxPid: number | undefined): Promise<Cpu | undefined> {
-  const ticks = async (pid: string) => {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-    const close = stat.lastIndexOf(")");
-    if (close < 0) return { comm: "", seconds: 0 };
-    const f = stat
-      .slice(close + 2)
-      .split(" ")
-      .map(Number);
-    // utime, stime, cutime, cstime (fields 14 to 17 of stat): a backend that exits mid-run
-    // leaves its time in the postmaster's cutime, so the sum stays whole.
-    return { comm: stat.slice(stat.indexOf("(") + 1, close), seconds: (f[11]! + f[12]! + f[13]! + f[14]!) / TICK };
-  };
-  const machine = await readFile("/proc/stat", "utf8").catch(() => undefined);
-  if (!machine) return undefined;
-  const cpu = machine.split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
-  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0) / TICK;
-  const idle = ((cpu[3] ?? 0) + (cpu[4] ?? 0)) / TICK;
-  let postgres = 0;
-  for (const pid of (await readdir("/proc")).filter((d) => /^\d+$/.test(d))) {
-    const t = await ticks(pid);
-    if (t.comm === "postgres") postgres += t.seconds;
-  }
-  return { sandbox: sandboxPid ? (await ticks(String(sandboxPid))).seconds : 0, postgres, busy: total - idle, total };
-}
 
 const { url, drop } = await warehouseUrl();
 const work = await mkdtemp(path.join(tmpdir(), "ferry-bench-project-"));
@@ -238,6 +217,8 @@ schedule: daily
     const of = repeats > 1 ? ` (${n} of ${repeats})` : "";
     log(`floor: streaming the rows and hashing identifiers alone…${of}`);
     const floor = await child<Floor>([worker, "floor", url], env);
+    log(`the least possible run: each step no run can skip, alone…${of}`);
+    const bound = await child<Bound>([worker, "bound", url], env);
     log(`full run…${of}`);
     const cpuBefore = await cpuSnapshot(sandbox.pid);
     const full = values.heap
@@ -255,6 +236,9 @@ schedule: daily
     if (n < repeats) await forget();
     const floorSeconds = floor.streamSeconds + floor.hashSeconds;
     const perMillion = (seconds: number) => (seconds * 1e6) / rows;
+    // PostgreSQL's share is read from /proc: without it there is no bound to state.
+    const boundCpu = cpuBefore || kind === "sqlite" ? floor.hashSeconds + Object.values(bound).reduce((a, b) => a + b, 0) : undefined;
+    const boundSeconds = boundCpu === undefined ? undefined : boundCpu / cores;
     return {
       seconds: full.seconds,
       floor_seconds: floorSeconds,
@@ -268,6 +252,17 @@ schedule: daily
             machine_busy_percent: (100 * (cpuAfter.busy - cpuBefore.busy)) / (cpuAfter.total - cpuBefore.total),
           }
         : {}),
+      ...(boundSeconds === undefined
+        ? {}
+        : {
+            bound_seconds: boundSeconds,
+            bound_ratio_to_floor: boundSeconds / floorSeconds,
+            bound_stream_cpu: perMillion(bound.streamCpuSeconds + bound.streamPostgresSeconds),
+            bound_sha256_cpu: perMillion(floor.hashSeconds),
+            bound_serialise_cpu: perMillion(bound.serializeSeconds),
+            bound_parse_cpu: perMillion(bound.parseSeconds),
+            bound_store_cpu: perMillion(bound.storeSeconds),
+          }),
       rerun_no_new_seconds: rerun0.seconds,
       rerun_1pct_seconds: rerun1.seconds,
       stream_seconds: perMillion(floor.streamSeconds),
@@ -299,6 +294,20 @@ schedule: daily
           postgres_cpu_seconds: round(median("postgres_cpu_seconds")),
           machine_busy_percent: Math.round(median("machine_busy_percent")),
         };
+  const least =
+    rounds[0]!.bound_seconds === undefined
+      ? undefined
+      : {
+          seconds: round(median("bound_seconds")),
+          ratio_to_floor: round(median("bound_ratio_to_floor")),
+          cpu_seconds_per_million_rows: {
+            stream: round(median("bound_stream_cpu")),
+            sha256: round(median("bound_sha256_cpu")),
+            serialise: round(median("bound_serialise_cpu")),
+            parse: round(median("bound_parse_cpu")),
+            store_keys: round(median("bound_store_cpu")),
+          },
+        };
   const ranged = ["seconds", "floor_seconds", "ratio_to_floor", "peak_rss_mb", "rerun_no_new_seconds", "rerun_1pct_seconds"] as const;
 
   const result = {
@@ -308,6 +317,8 @@ schedule: daily
     rows_per_second: Math.round(rows / median("seconds")),
     floor_seconds: round(median("floor_seconds")),
     ratio_to_floor: round(median("ratio_to_floor")),
+    // The least a full run could take on this machine: see `bound` in measure.ts.
+    ...(least ? { least_possible_run: least } : {}),
     peak_rss_mb: median("peak_rss_mb"),
     ...(heapAfterGcMb ? { heap_after_gc_mb: heapAfterGcMb } : {}),
     cpu_seconds: round(median("cpu_seconds")),
@@ -331,6 +342,12 @@ schedule: daily
     `| full run | ${result.seconds} s${spread("seconds", " s")}: ${result.rows_per_second.toLocaleString("en-US")} rows/s |`,
     `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s${spread("floor_seconds", " s")} |`,
     `| ratio to floor | ${result.ratio_to_floor}${spread("ratio_to_floor")} |`,
+    ...(least
+      ? [
+          `| least possible full run: what no run can skip, each step alone, its CPU shared perfectly by the ${cores} cores | ${least.seconds} s: ratio to floor ${least.ratio_to_floor} |`,
+          `| its CPU per million rows: stream / SHA-256 / serialise / the receiver's JSON.parse / storing the keys | ${Object.values(least.cpu_seconds_per_million_rows).join(" / ")} s |`,
+        ]
+      : []),
     `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB${spread("peak_rss_mb", " MB")} |`,
     ...(heapAfterGcMb
       ? [`| heap in use after a full GC, at each tenth of the run | ${Math.min(...heapAfterGcMb)}–${Math.max(...heapAfterGcMb)} MB |`]
