@@ -291,6 +291,9 @@ schedule: daily
     const sorted = all(figure).sort((a, b) => a - b);
     return sorted[Math.floor((sorted.length - 1) / 2)]!;
   };
+  /** Each figure's median, rounded, under the name the report gives it (in that order). */
+  const medians = <K extends string>(figures: Record<K, Figure>) =>
+    Object.fromEntries(Object.entries<Figure>(figures).map(([name, figure]) => [name, round(median(figure))])) as Record<K, number>;
   const range = (figure: Figure): [number, number] => [round(Math.min(...all(figure))), round(Math.max(...all(figure)))];
   // With --heap, the first round's samples: a leak shows in any one round.
   const heapAfterGcMb = rounds[0]!.heapAfterGcMb;
@@ -308,13 +311,13 @@ schedule: daily
       : {
           seconds: round(median("bound_seconds")),
           ratio_to_floor: round(median("bound_ratio_to_floor")),
-          cpu_seconds_per_million_rows: {
-            stream: round(median("bound_stream_cpu")),
-            sha256: round(median("bound_sha256_cpu")),
-            serialise: round(median("bound_serialise_cpu")),
-            parse: round(median("bound_parse_cpu")),
-            store_keys: round(median("bound_store_cpu")),
-          },
+          cpu_seconds_per_million_rows: medians({
+            stream: "bound_stream_cpu",
+            sha256: "bound_sha256_cpu",
+            serialise: "bound_serialise_cpu",
+            parse: "bound_parse_cpu",
+            store_keys: "bound_store_cpu",
+          }),
         };
   const ranged = ["seconds", "floor_seconds", "ratio_to_floor", "peak_rss_mb", "rerun_no_new_seconds", "rerun_1pct_seconds"] as const;
 
@@ -333,12 +336,12 @@ schedule: daily
     ...(elsewhere ?? {}),
     rerun_no_new_seconds: round(median("rerun_no_new_seconds")),
     rerun_1pct_seconds: round(median("rerun_1pct_seconds")),
-    breakdown_per_million_rows: {
-      stream_seconds: round(median("stream_seconds")),
-      sha256_seconds: round(median("sha256_seconds")),
-      map_normalise_hash_seconds: round(median("map_normalise_hash_seconds")),
-      serialise_seconds: round(median("serialise_seconds")),
-    },
+    breakdown_per_million_rows: medians({
+      stream_seconds: "stream_seconds",
+      sha256_seconds: "sha256_seconds",
+      map_normalise_hash_seconds: "map_normalise_hash_seconds",
+      serialise_seconds: "serialise_seconds",
+    }),
     // With --repeat: each figure above is the median of the rounds; these are their ranges.
     ...(repeats > 1 ? { repeats, ranges: Object.fromEntries(ranged.map((f) => [f, range(f)])) } : {}),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
