@@ -50,6 +50,13 @@ it("runs end to end on a small SQLite profile, twice from the same start, and re
   expect(least.cpu_seconds_per_million_rows.store_keys).toBeGreaterThanOrEqual(0);
   expect(least.seconds).toBeGreaterThan(0);
   expect(least.ratio_to_floor).toBeGreaterThan(0);
+  // The run thread ran (on Linux, which CI is): its time on a core is most of the run's CPU.
+  if (process.platform === "linux") {
+    expect(result.run_thread.on_core_seconds).toBeGreaterThan(0);
+    expect(result.run_thread.on_core_seconds).toBeLessThanOrEqual(result.cpu_seconds);
+    expect(result.run_thread.waiting_seconds).toBeGreaterThanOrEqual(0);
+    expect(await readFile(out, "utf8")).toContain("| Ferry's run thread: on a core / ready but waiting for one |");
+  }
   expect(await readFile(out, "utf8")).toContain("| ratio to floor |");
   expect(await readFile(out, "utf8")).toContain("| least possible full run:");
   expect(await readFile(out, "utf8")).toContain("median of 2 rounds");

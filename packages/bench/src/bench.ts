@@ -25,7 +25,9 @@ Seeds conversions into a warehouse (not timed), then measures on this machine:
                   keys), each measured alone, shared perfectly by the machine's cores
   a full run      Ferry sending every row to the TikTok sandbox, which runs in another
                   process: wall time, rows/s, peak RSS and CPU time of the Ferry process,
-                  CPU time of the sandbox and of PostgreSQL, how busy the machine was
+                  CPU time of the sandbox and of PostgreSQL, how busy the machine was,
+                  and the time Ferry's run thread spent on a core and ready but waiting
+                  for one (Linux)
   two reruns      one with no new rows, one with 1% new rows, over the full history
 It prints a table (or JSON) and writes the table to bench/RESULTS.md.
 
@@ -139,6 +141,7 @@ type Run = {
   heapAfterGcMb?: number[];
   peakRssMb: number;
   cpuSeconds: number;
+  runThread?: { onCoreSeconds: number; waitingSeconds: number };
   report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
 };
 
@@ -271,6 +274,9 @@ schedule: daily
             bound_parse_cpu: perMillion(bound.parseSeconds),
             bound_store_cpu: perMillion(bound.storeSeconds),
           }),
+      ...(full.runThread
+        ? { thread_on_core_seconds: full.runThread.onCoreSeconds, thread_waiting_seconds: full.runThread.waitingSeconds }
+        : {}),
       rerun_no_new_seconds: rerun0.seconds,
       rerun_1pct_seconds: rerun1.seconds,
       stream_seconds: perMillion(floor.streamSeconds),
@@ -305,6 +311,11 @@ schedule: daily
           postgres_cpu_seconds: round(median("postgres_cpu_seconds")),
           machine_busy_percent: Math.round(median("machine_busy_percent")),
         };
+  // The run thread's time on a core and ready but waiting for one (threadSched in measure.ts).
+  const runThread =
+    rounds[0]!.thread_on_core_seconds === undefined
+      ? undefined
+      : { on_core_seconds: round(median("thread_on_core_seconds")), waiting_seconds: round(median("thread_waiting_seconds")) };
   const least =
     rounds[0]!.bound_seconds === undefined
       ? undefined
@@ -334,6 +345,7 @@ schedule: daily
     ...(heapAfterGcMb ? { heap_after_gc_mb: heapAfterGcMb } : {}),
     cpu_seconds: round(median("cpu_seconds")),
     ...(elsewhere ?? {}),
+    ...(runThread ? { run_thread: runThread } : {}),
     rerun_no_new_seconds: round(median("rerun_no_new_seconds")),
     rerun_1pct_seconds: round(median("rerun_1pct_seconds")),
     breakdown_per_million_rows: medians({
@@ -369,6 +381,9 @@ schedule: daily
           `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
           `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
         ]
+      : []),
+    ...(runThread
+      ? [`| Ferry's run thread: on a core / ready but waiting for one | ${runThread.on_core_seconds} / ${runThread.waiting_seconds} s |`]
       : []),
     `| rerun, no new rows | ${result.rerun_no_new_seconds} s${spread("rerun_no_new_seconds", " s")} |`,
     `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s${spread("rerun_1pct_seconds", " s")} |`,

@@ -3,6 +3,7 @@
 // step a full run cannot do without, done alone; `run <dir>` is a real Ferry run. Prints one
 // JSON line with its timings, peak RSS and CPU time (of the whole process).
 import { hash as oneShotHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { compile, runPlans } from "@ferry/engine";
 import { loadActivations } from "@ferry/schema";
 import { createMapper } from "@ferry/tiktok";
@@ -150,14 +151,37 @@ function heapSampler(rows: number | undefined) {
   };
 }
 
+/**
+ * The calling thread's time on a core and its time runnable but waiting in a run queue for one,
+ * in seconds (Linux's schedstat); undefined where it cannot be read. A run's thread is the
+ * pipeline's critical path: whatever it waits for a core, the whole run waits.
+ */
+function threadSched(): { onCore: number; waiting: number } | undefined {
+  try {
+    const [onCore, waiting] = readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(" ").map(Number);
+    return Number.isFinite(onCore) && Number.isFinite(waiting) ? { onCore: onCore! / 1e9, waiting: waiting! / 1e9 } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 async function run(dir: string, rows: number | undefined) {
   const loaded = await loadActivations([dir]);
   if (loaded.issues.some((i) => i.severity === "error")) throw new Error(JSON.stringify(loaded.issues));
   const plans = loaded.activations.map((a) => compile(a, process.env));
   const heap = heapSampler(rows);
+  const sched = threadSched();
   const start = process.hrtime.bigint();
   const [report] = await runPlans(plans, { env: process.env, onEvent: heap.onEvent });
-  return { seconds: seconds(start), report, ...usage(), ...(heap.heapMb.length ? { heapAfterGcMb: heap.heapMb } : {}) };
+  const elapsed = seconds(start);
+  const after = threadSched();
+  return {
+    seconds: elapsed,
+    report,
+    ...usage(),
+    ...(sched && after ? { runThread: { onCoreSeconds: after.onCore - sched.onCore, waitingSeconds: after.waiting - sched.waiting } } : {}),
+    ...(heap.heapMb.length ? { heapAfterGcMb: heap.heapMb } : {}),
+  };
 }
 
 const [mode, arg, rows] = process.argv.slice(2);
