@@ -50,7 +50,7 @@ it("runs end to end on a small SQLite profile, twice from the same start, and re
   expect(least.cpu_seconds_per_million_rows.store_keys).toBeGreaterThanOrEqual(0);
   expect(least.seconds).toBeGreaterThan(0);
   expect(least.ratio_to_floor).toBeGreaterThan(0);
-  // The run thread ran (on Linux, which CI is): its time on a core is most of the run's CPU.
+  // The run thread's schedstat was read (on Linux, as in CI): its time on a core is part of the process's CPU.
   if (process.platform === "linux") {
     expect(result.run_thread.on_core_seconds).toBeGreaterThan(0);
     expect(result.run_thread.on_core_seconds).toBeLessThanOrEqual(result.cpu_seconds);
