@@ -57,6 +57,11 @@ it("runs end to end on a small SQLite profile, twice from the same start, and re
     expect(result.run_thread.waiting_seconds).toBeGreaterThanOrEqual(0);
     expect(await readFile(out, "utf8")).toContain("| Ferry's run thread: on a core / ready but waiting for one |");
   }
+  // SQLite runs inside the Ferry process: no PostgreSQL figure, in the JSON or the table.
+  expect(result).not.toHaveProperty("postgres_cpu_seconds");
+  if (process.platform === "linux") {
+    expect(await readFile(out, "utf8")).toContain("| CPU time of the sandbox during the run (SQLite's is the Ferry process's) |");
+  }
   expect(await readFile(out, "utf8")).toContain("| ratio to floor |");
   expect(await readFile(out, "utf8")).toContain("| least possible full run:");
   expect(await readFile(out, "utf8")).toContain("median of 2 rounds");

@@ -308,7 +308,8 @@ schedule: daily
       ? undefined
       : {
           sandbox_cpu_seconds: round(median("sandbox_cpu_seconds")),
-          postgres_cpu_seconds: round(median("postgres_cpu_seconds")),
+          // SQLite runs inside the Ferry process: its CPU is in cpu_seconds.
+          ...(kind === "postgres" ? { postgres_cpu_seconds: round(median("postgres_cpu_seconds")) } : {}),
           machine_busy_percent: Math.round(median("machine_busy_percent")),
         };
   // The run thread's time on a core and ready but waiting for one (threadSched in measure.ts).
@@ -378,7 +379,9 @@ schedule: daily
     `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
     ...(elsewhere
       ? [
-          `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
+          elsewhere.postgres_cpu_seconds === undefined
+            ? `| CPU time of the sandbox during the run (SQLite's is the Ferry process's) | ${elsewhere.sandbox_cpu_seconds} s |`
+            : `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
           `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
         ]
       : []),
