@@ -390,11 +390,16 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
       let chunk: Row[] = [];
       for await (const data of copy as AsyncIterable<Buffer>) {
         // A chunk may end inside a line, or inside a character: both wait for the next.
-        const text = rest + decoder.write(data);
+        const text = decoder.write(data);
         let start = 0;
-        // The carried part holds no line break: a line longer than many chunks is scanned once.
-        for (let end = text.indexOf("\n", rest.length); end >= 0; end = text.indexOf("\n", start)) {
-          chunk.push(copyRow(text, start, end, columns));
+        for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
+          if (start === 0 && rest !== "") {
+            // The line carried over is completed on its own: joined to the whole chunk, the
+            // chunk's text was copied once more (about 200 bytes a row) for the search.
+            const line = rest + text.slice(0, end);
+            rest = "";
+            chunk.push(copyRow(line, 0, line.length, columns));
+          } else chunk.push(copyRow(text, start, end, columns));
           start = end + 1;
           if (chunk.length >= chunkSize) {
             yield chunk;
@@ -402,7 +407,8 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
             if (signal?.aborted) return;
           }
         }
-        rest = text.slice(start);
+        // The carried part holds no line break: a line longer than many chunks is scanned once.
+        rest = start === 0 ? rest + text : text.slice(start);
       }
       if (rest + decoder.end() !== "") throw new WarehouseError("query", "the warehouse ended the rows mid-line");
       if (chunk.length) yield chunk;
