@@ -395,7 +395,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
         for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
           if (start === 0 && rest !== "") {
             // The line carried over is completed on its own: joined to the whole chunk, the
-            // chunk's text was copied once more (about 200 bytes a row) for the search.
+            // chunk's text was copied once more (about 110 bytes a row) for the search.
             const line = rest + text.slice(0, end);
             rest = "";
             chunk.push(copyRow(line, 0, line.length, columns));
