@@ -316,7 +316,7 @@ schedule: daily
   const runThread =
     rounds[0]!.thread_on_core_seconds === undefined
       ? undefined
-      : { on_core_seconds: round(median("thread_on_core_seconds")), waiting_seconds: round(median("thread_waiting_seconds")) };
+      : medians({ on_core_seconds: "thread_on_core_seconds", waiting_seconds: "thread_waiting_seconds" });
   const least =
     rounds[0]!.bound_seconds === undefined
       ? undefined
