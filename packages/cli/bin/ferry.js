@@ -3,9 +3,16 @@
 // RUN_RESOURCE_LIMITS); this thread only relays signals and the exit code. It loads nothing
 // else, so the CLI's modules are loaded once.
 import { isMainThread, parentPort, workerData } from "node:worker_threads";
-import { startRunWorker } from "@ferry/engine/heap";
 
 if (isMainThread) {
+  // Before anything that an older Node.js could fail on in a less readable way.
+  const { unsupportedNode } = await import("../dist/release.js");
+  const unsupported = unsupportedNode();
+  if (unsupported) {
+    process.stderr.write(`ferry: ${unsupported}\n`);
+    process.exit(1);
+  }
+  const { startRunWorker } = await import("@ferry/engine/heap");
   const worker = startRunWorker(new URL(import.meta.url), {
     workerData: { args: process.argv.slice(2), stdoutTTY: process.stdout.isTTY === true, stderrTTY: process.stderr.isTTY === true },
   });

@@ -15,7 +15,7 @@ export function jsonSchemas(): Record<keyof typeof JSON_SCHEMA_FILES, string> {
   const out = {} as Record<keyof typeof JSON_SCHEMA_FILES, string>;
   for (const [file, schema] of Object.entries(JSON_SCHEMA_FILES) as [keyof typeof JSON_SCHEMA_FILES, z.ZodType][]) {
     const json = z.toJSONSchema(schema, { target: "draft-7", io: "input", unrepresentable: "any" });
-    out[file] = `${JSON.stringify({ ...json, $id: `https://ferry.dev/schemas/${file}` }, null, 2)}\n`;
+    out[file] = `${JSON.stringify({ ...json, $id: `https://unpkg.com/@ferry/schema/schemas/${file}` }, null, 2)}\n`;
   }
   return out;
 }

@@ -106,6 +106,11 @@ const unescapeCopy = (field: string) => field.replace(/\\(.)/gs, (_, c: string) 
  * user's data in an upstream query) must not travel in error messages, so keep the driver's part.
  */
 function driverMessage(message: string): string {
+  // knex puts "run npm install <driver>" before a driver that failed to load, whatever the cause.
+  message = message.replace(/^Knex: run\n\$ npm install \S+ --save\n/, "");
+  // Installed with --ignore-scripts, or under npm's strict-allow-scripts without an approval.
+  if (/Could not locate the bindings file[\s\S]*better.sqlite3/.test(message))
+    return "SQLite's driver (better-sqlite3) is installed without its native part: its install script did not run (npm --ignore-scripts, or strict-allow-scripts without an approval). Run `npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3`";
   const cut = message.match(/^\s*(?:select|insert|update|delete|create|drop|with|alter)\b[\s\S]*? - (?=[^-][\s\S]*$)/i);
   const rest = cut ? message.slice(cut[0].length) : message;
   return rest.length > 500 ? `${rest.slice(0, 500)}…` : rest;
@@ -116,6 +121,16 @@ const silent = { warn() {}, error() {}, deprecate() {}, debug() {} };
 
 function knexConfig(dialect: Dialect, url: string): Knex.Config {
   return { ...driverConfig(dialect, url), log: silent };
+}
+
+/** knex loads the driver as it starts: a driver that cannot load is the warehouse's to explain. */
+function createKnex(dialect: Dialect, url: string): Knex {
+  try {
+    return knex(knexConfig(dialect, url));
+  } catch (error) {
+    if (error instanceof WarehouseError) throw error;
+    throw new WarehouseError("connection", redact(driverMessage((error as Error).message ?? String(error)), url));
+  }
 }
 
 function driverConfig(dialect: Dialect, url: string): Knex.Config {
@@ -181,7 +196,7 @@ function driverConfig(dialect: Dialect, url: string): Knex.Config {
 /** Connects to a warehouse by URL; every error it raises has the credentials removed. */
 export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   const dialect = dialectFor(url);
-  const db = knex(knexConfig(dialect, url));
+  const db = createKnex(dialect, url);
   const chunkSize = options.chunkSize ?? 1000;
   const openStreams = new Set<Promise<void>>();
   /** A PostgreSQL stream holding a connection: close() waits for it; call the result once it gave it back. */
