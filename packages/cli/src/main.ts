@@ -1,5 +1,6 @@
 import { dbt, dbtHelp } from "./commands/dbt.js";
 import { demo, demoHelp } from "./commands/demo.js";
+import { init, initHelp } from "./commands/init.js";
 import { plan, planHelp } from "./commands/plan.js";
 import { runCommand, runHelp } from "./commands/run.js";
 import { sandbox, sandboxHelp } from "./commands/sandbox.js";
@@ -8,10 +9,12 @@ import { validate, validateHelp } from "./commands/validate.js";
 import { workflow, workflowHelp } from "./commands/workflow.js";
 import { CommandError } from "./context.js";
 import { color, EXIT, UsageError, type Io } from "./io.js";
+import { VERSION } from "./release.js";
 
 type Command = { summary: string; help: string; run: (argv: string[], io: Io) => Promise<number> };
 
 export const COMMANDS: Record<string, Command> = {
+  init: { summary: "set up Ferry in this repository: ferry.yml, an example, the workflows", help: initHelp, run: init },
   validate: { summary: "check activation files and ferry.yml (no warehouse, no TikTok)", help: validateHelp, run: validate },
   plan: { summary: "show the SQL, mapping, new-row count and sample events, sending nothing", help: planHelp, run: plan },
   run: { summary: "send the new conversions to TikTok and record what was acknowledged", help: runHelp, run: runCommand },
@@ -36,6 +39,7 @@ ${Object.entries(COMMANDS)
 Run \`ferry <command> --help\` for a command's options and examples.
 
 Start here:
+  ferry init                          set up a repository (files, workflows, next steps)
   ferry validate                      check every activation in activations/
   ferry plan                          see what the next run would send
   ferry run --dry-run                 run everything but the push
@@ -87,5 +91,3 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return EXIT.failed;
   }
 }
-
-export const VERSION = "0.1.0";
