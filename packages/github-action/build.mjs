@@ -12,9 +12,10 @@ await build({
   conditions: ["@ferry/source"],
   // CommonJS dependencies (knex, pg, @actions/core) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module';\nconst require = __ferryRequire(import.meta.url);" },
-  // Drivers for warehouses the action does not bundle; knex loads them only when used.
-  // better-sqlite3 is a native addon: SQLite needs it installed in the workspace.
-  external: ["better-sqlite3", "sqlite3", "oracledb", "tedious", "mysql", "mariadb", "mariadb/*", "pg-native", "cloudflare:sockets"],
+  // better-sqlite3 is native code: the action takes it from its own checkout or the workspace.
+  alias: { "better-sqlite3": "./src/better-sqlite3.cjs" },
+  // Drivers for warehouses the action does not support; knex loads them only when used.
+  external: ["sqlite3", "oracledb", "tedious", "mysql", "mariadb", "mariadb/*", "pg-native", "cloudflare:sockets"],
   minify: true,
   legalComments: "none",
   logLevel: "warning",

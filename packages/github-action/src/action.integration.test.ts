@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,6 +22,7 @@ import { connect, type Warehouse } from "@ferry/warehouse";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const require = createRequire(import.meta.url);
 const BUNDLE = path.join(ROOT, "dist/index.js");
 const NOW = Date.now();
 const GH_TOKEN = "gh-test-token";
@@ -70,7 +72,7 @@ describe("the bundled action, run as GitHub runs it", () => {
     await temp.drop();
   });
 
-  async function runAction(inputs: Record<string, string>, event: { name: string; payload: object }): Promise<ActionRun> {
+  async function runAction(inputs: Record<string, string>, event: { name: string; payload: object }, bundle = BUNDLE): Promise<ActionRun> {
     const dir = path.join(tmpdir(), `ferry-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const files = { event: `${dir}-event.json`, summary: `${dir}-summary.md`, output: `${dir}-output.txt` };
     await writeFile(files.event, JSON.stringify(event.payload));
@@ -97,7 +99,7 @@ describe("the bundled action, run as GitHub runs it", () => {
       INPUT_ACTIVATIONS: "",
       ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
     };
-    const child = spawn(process.execPath, [BUNDLE], { cwd, env });
+    const child = spawn(process.execPath, [bundle], { cwd, env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d));
@@ -214,6 +216,53 @@ describe("the bundled action, run as GitHub runs it", () => {
     expect(all.summary).toContain("| orders-hourly |");
     expect(all.stdout).toContain("::error title=ferry%3A unresolved_dbt_model::orders-dbt: dbt model");
     expect(all.stdout).toContain("::error::orders-dbt did not run: its dbt model needs dbt's manifest in this job");
+  });
+
+  it("lists the activations an event selects, as JSON for a matrix of one job per activation", async () => {
+    const selected = (r: ActionRun) => JSON.parse(/^selected<<(\S+)\n([\s\S]*?)\n\1$/m.exec(r.outputs)?.[2] ?? "null") as unknown;
+    const scheduled = await runAction({ command: "list" }, { name: "schedule", payload: { schedule: "0 6 * * *" } });
+    expect(scheduled.code).toBe(0);
+    expect(selected(scheduled)).toEqual(["orders"]);
+    const all = await runAction({ command: "list" }, { name: "workflow_dispatch", payload: { inputs: {} } });
+    expect((selected(all) as string[]).sort()).toEqual(["orders", "orders-hourly", "orders-quiet"]);
+    const named = await runAction({ command: "list", activations: "orders-quiet" }, { name: "workflow_dispatch", payload: {} });
+    expect(selected(named)).toEqual(["orders-quiet"]);
+    const none = await runAction({ command: "list" }, { name: "schedule", payload: { schedule: "5 4 * * *" } });
+    expect(none.code).toBe(0);
+    expect(selected(none)).toEqual([]);
+    // Listing sends nothing.
+    expect(sandbox.stats().accepted).toBe(0);
+  });
+
+  it("takes SQLite's driver from the workspace when its own checkout has none, and says how to install it", async () => {
+    // The action as GitHub checks it out: the bundle alone, no node_modules anywhere above it.
+    const checkout = path.join(tmpdir(), `ferry-action-checkout-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await cp(path.join(ROOT, "dist"), checkout, { recursive: true });
+    const bundle = path.join(checkout, "index.js");
+    try {
+      const missing = await runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} }, bundle);
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain("SQLite needs the better-sqlite3 driver, which the Ferry action cannot bundle");
+      expect(missing.stdout).toContain("- run: npm install --no-save better-sqlite3@12");
+      expect(missing.stdout).not.toContain("Knex: run");
+      expect(sandbox.stats().accepted).toBe(0);
+
+      // What the message says to do: the driver installed in the workspace.
+      await mkdir(path.join(cwd, "node_modules"), { recursive: true });
+      await symlink(path.dirname(require.resolve("better-sqlite3/package.json")), path.join(cwd, "node_modules/better-sqlite3"), "dir");
+      const installed = await runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} }, bundle);
+      expect(installed.code, installed.stdout).toBe(0);
+      expect(sandbox.stats().accepted).toBeGreaterThan(0);
+    } finally {
+      await rm(checkout, { recursive: true, force: true });
+    }
+  });
+
+  it("fails the step on a concurrency input out of range, before running anything", async () => {
+    const r = await runAction({ command: "run", concurrency: "0" }, { name: "workflow_dispatch", payload: {} });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("takes a whole number from 1 to 32");
+    expect(sandbox.stats().accepted).toBe(0);
   });
 
   it("fails the step on a failed run and on invalid configuration", async () => {

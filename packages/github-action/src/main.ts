@@ -105,12 +105,35 @@ function select(candidates: Candidate[], eventName: string | undefined, event: E
   return candidates;
 }
 
+const chosen = (candidates: Candidate[], env: Env, event: EventPayload) =>
+  select(candidates, env["GITHUB_EVENT_NAME"], event, core.getInput("activations") || event.inputs?.["activations"] || "");
+
+/** What this event selects, as a JSON list for a matrix of one job per activation. */
+async function listMode(candidates: Candidate[], env: Env, event: EventPayload) {
+  const names = chosen(candidates, env, event).map((c) => c.activation);
+  core.setOutput("selected", JSON.stringify(names));
+  core.info(names.length ? `selected: ${names.join(", ")}` : "no activation is selected by this event: nothing to run");
+  await core.summary
+    .addRaw(
+      names.length ? `Ferry selected ${names.map((n) => `\`${n}\``).join(", ")}.\n` : "Ferry: no activation is selected by this event.\n",
+    )
+    .write();
+}
+
+/** Requests in flight per activation, from the `concurrency` input (1 to 32; default 4). */
+function concurrencyInput(): number {
+  const raw = core.getInput("concurrency") || "4";
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 32) throw new Error(`input "concurrency" takes a whole number from 1 to 32, not "${raw}"`);
+  return n;
+}
+
 async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
   const eventName = env["GITHUB_EVENT_NAME"];
-  const chosen = select(candidates, eventName, event, core.getInput("activations") || event.inputs?.["activations"] || "");
-  const selected = chosen.flatMap((c) => ("plan" in c ? [c.plan] : []));
+  const picked = chosen(candidates, env, event);
+  const selected = picked.flatMap((c) => ("plan" in c ? [c.plan] : []));
   // Selected but not runnable here: said on the step, which fails once the others have run.
-  const unresolved = chosen.flatMap((c) => ("unresolved" in c ? [c] : []));
+  const unresolved = picked.flatMap((c) => ("unresolved" in c ? [c] : []));
   for (const c of unresolved) core.error(`${c.activation}: ${c.unresolved}`, { title: "ferry: unresolved_dbt_model" });
   if (selected.length === 0 && unresolved.length) {
     core.setFailed(unresolvedMessage(unresolved));
@@ -129,6 +152,7 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
   const reports = await runPlans(selected, {
     env,
     dryRun,
+    concurrency: concurrencyInput(),
     onEvent: (e) => {
       if (e.type === "start") core.info(`${e.activation}: ${e.dryRun ? "dry run" : "run"} ${e.runId} started`);
       if (e.type === "finish") {
@@ -245,7 +269,7 @@ async function planMode(
 export async function run(env: Env = process.env): Promise<void> {
   try {
     const command = core.getInput("command") || "run";
-    if (!["validate", "plan", "run"].includes(command)) throw new Error(`input "command" is validate, plan or run`);
+    if (!["validate", "plan", "run", "list"].includes(command)) throw new Error(`input "command" is validate, plan, run or list`);
     const dir = core.getInput("path") || "activations";
     const cwd = env["GITHUB_WORKSPACE"] || process.cwd();
     const event = readEvent(env);
@@ -265,6 +289,7 @@ export async function run(env: Env = process.env): Promise<void> {
       core.info(`${names.length} activation${names.length === 1 ? "" : "s"} valid: ${names.join(", ")}`);
       return;
     }
+    if (command === "list") await listMode(compiled.candidates, env, event);
     if (command === "run") await runMode(compiled.candidates, env, event);
   } catch (error) {
     // The typescript-action template's silent green: every failure must fail the step.

@@ -11,8 +11,8 @@ const action = parse(await readFile(path.join(root, "packages/github-action/acti
 const dir = path.join(root, ".github/workflows");
 const files = (await readdir(dir)).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-type Step = { uses?: string; with?: Record<string, unknown> };
-type Workflow = { on: Record<string, unknown>; jobs: Record<string, { if?: string; steps: Step[] }> };
+type Step = { uses?: string; if?: string; run?: string; with?: Record<string, unknown> };
+type Workflow = { on: Record<string, unknown>; jobs: Record<string, { if?: string; env?: Record<string, string>; steps: Step[] }> };
 
 describe.each(files)(".github/workflows/%s", (file) => {
   it("passes the action only the inputs it declares, with a command it knows", async () => {
@@ -21,9 +21,25 @@ describe.each(files)(".github/workflows/%s", (file) => {
       for (const step of job.steps.filter((s) => s.uses === "./packages/github-action")) {
         for (const input of Object.keys(step.with ?? {})) expect(Object.keys(action.inputs)).toContain(input);
         const command = step.with?.["command"];
-        if (command !== undefined) expect(["validate", "plan", "run"]).toContain(command);
+        if (command !== undefined) expect(["validate", "plan", "run", "list"]).toContain(command);
       }
     }
+  });
+
+  it("does nothing but say so where no warehouse is configured (this repository, a fork)", async () => {
+    const workflow = parse(await readFile(path.join(dir, file), "utf8")) as Workflow;
+    if (!workflow.on["schedule"] && !workflow.on["workflow_run"]) return;
+    const gated = Object.values(workflow.jobs).filter((job) => job.env?.["CONFIGURED"]);
+    expect(gated.length).toBeGreaterThan(0);
+    for (const job of gated) {
+      expect(job.env!["CONFIGURED"]).toBe("${{ secrets.WAREHOUSE_URL != '' }}");
+      expect(job.steps[0]).toMatchObject({ if: "env.CONFIGURED != 'true'" });
+      expect(job.steps[0]!.run).toMatch(/^echo "::notice title=.*skipped::/);
+      for (const step of job.steps.slice(1)) expect(step.if).toBe("env.CONFIGURED == 'true'");
+    }
+    // A job that runs the action without the gate runs only on what a gated job selected.
+    for (const job of Object.values(workflow.jobs).filter((j) => !j.env?.["CONFIGURED"]))
+      expect(job.if ?? "").toMatch(/needs\.\w+\.outputs\.activations != '\[\]'/);
   });
 
   it("runs after another workflow only when it succeeded", async () => {

@@ -22,6 +22,8 @@ export class Connections {
   constructor(
     private readonly env: Readonly<Record<string, string | undefined>>,
     private readonly onRetry?: TikTokClientOptions["onRetry"],
+    /** Keep-alive connections per TikTok client: at least the requests a run keeps in flight. */
+    private readonly connections?: number,
   ) {}
 
   warehouse(plan: SyncPlan): Warehouse {
@@ -49,7 +51,12 @@ export class Connections {
     if (!client)
       this.clients.set(
         key,
-        (client = createTikTokClient({ baseUrl, accessToken: token, ...(this.onRetry ? { onRetry: this.onRetry } : {}) })),
+        (client = createTikTokClient({
+          baseUrl,
+          accessToken: token,
+          ...(this.onRetry ? { onRetry: this.onRetry } : {}),
+          ...(this.connections ? { connections: this.connections } : {}),
+        })),
       );
     return client;
   }

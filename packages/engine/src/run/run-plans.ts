@@ -44,7 +44,7 @@ function notStarted(plan: SyncPlan, options: RunPlansOptions, error: unknown): R
  * that fails does not stop the others; every plan gets a report.
  */
 export async function runPlans(plans: readonly SyncPlan[], options: RunPlansOptions): Promise<RunReport[]> {
-  const connections = new Connections(options.env);
+  const connections = new Connections(options.env, undefined, options.concurrency);
   const reports: RunReport[] = [];
   try {
     for (const plan of plans) {

@@ -1,0 +1,35 @@
+// SQLite's driver in the action. better-sqlite3 is native code built for one Node.js, so the
+// bundle cannot carry it: it is taken from next to the action (a checkout with its
+// dependencies installed) or else from the user's workspace, where a step installed it.
+const path = require("node:path");
+const { createRequire } = require("node:module");
+
+const NAME = "better-sqlite3";
+const HOW =
+  "add these steps before the Ferry step:\n" +
+  "  - uses: actions/setup-node@v4\n" +
+  "    with: { node-version: 24 }   # the Node.js the action runs on\n" +
+  `  - run: npm install --no-save ${NAME}@12\n` +
+  "or run the CLI instead of the action: npx @ferry/cli run";
+
+function load() {
+  // A computed name: esbuild leaves it to the runtime's require instead of bundling it again.
+  const own = NAME;
+  try {
+    return require(own);
+  } catch (error) {
+    if (error?.code !== "MODULE_NOT_FOUND") throw error;
+  }
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  try {
+    return createRequire(path.join(workspace, "package.json"))(NAME);
+  } catch (error) {
+    if (error?.code === "MODULE_NOT_FOUND")
+      throw new Error(`SQLite needs the ${NAME} driver, which the Ferry action cannot bundle (it is native code): ${HOW}`);
+    if (error?.code === "ERR_DLOPEN_FAILED")
+      throw new Error(`the ${NAME} in the workspace was built for another Node.js than the action's (${process.versions.node}): ${HOW}`);
+    throw error;
+  }
+}
+
+module.exports = load();
