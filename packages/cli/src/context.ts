@@ -1,7 +1,7 @@
 import { compile, CompileError, type SyncPlan } from "@ferry/engine";
-import { loadActivations, type LoadedActivation } from "@ferry/schema";
+import { loadActivations, nearest, type LoadedActivation } from "@ferry/schema";
 import { describeIssue } from "./commands/validate.js";
-import { color, type Io } from "./io.js";
+import { color, UsageError, type Io } from "./io.js";
 
 /** A problem that stops a command, already phrased for the user. */
 export class CommandError extends Error {}
@@ -26,6 +26,19 @@ export async function loadValid(paths: string[], io: Io): Promise<LoadedActivati
 /** Loads, validates and compiles; prints config errors (all of them) and throws when any. */
 export async function loadPlans(paths: string[], io: Io, only?: string[]): Promise<SyncPlan[]> {
   const activations = await loadValid(paths, io);
+  if (only) {
+    // A mistyped name on the command line is a usage error, with the names it may have meant.
+    const names = activations.map((a) => a.activation.name);
+    const unknown = only.filter((name) => !names.includes(name));
+    if (unknown.length) {
+      const hints = unknown.map((name) => {
+        const near = nearest(name, names);
+        return `"${name}"${near.length ? ` (did you mean ${near.map((n) => `"${n}"`).join(" or ")}?)` : ""}`;
+      });
+      const all = names.length <= 12 ? `; the activations are ${names.join(", ")}` : "";
+      throw new UsageError(`--only: no activation named ${hints.join(", ")} in ${paths.join(" ") || "activations"}${all}`);
+    }
+  }
   const plans: SyncPlan[] = [];
   for (const loaded of activations) {
     if (only && !only.includes(loaded.activation.name)) continue;
@@ -35,11 +48,6 @@ export async function loadPlans(paths: string[], io: Io, only?: string[]): Promi
       if (error instanceof CompileError) throw new CommandError(`${error.file}: ${error.message}`);
       throw error;
     }
-  }
-  if (only) {
-    const missing = only.filter((name) => !plans.some((p) => p.activation === name));
-    if (missing.length)
-      throw new CommandError(`no activation named ${missing.map((m) => `"${m}"`).join(", ")} in ${paths.join(" ") || "activations"}`);
   }
   return plans;
 }

@@ -17,6 +17,8 @@ export const EXIT = {
   warnings: 2,
   /** Bad command line. */
   usage: 64,
+  /** Stopped by Ctrl-C or SIGTERM: a stop is not a success, whatever had run. */
+  interrupted: 130,
 } as const;
 
 export class UsageError extends Error {}

@@ -164,7 +164,7 @@ it("runs in a worker thread that stops gracefully on SIGTERM: batches in flight 
     // The signal goes to the process, whose main thread relays it to the worker running the command.
     await firstAnswer;
     child.kill("SIGTERM");
-    expect(await exited).toBe(1);
+    expect(await exited).toBe(130);
     expect(stderr).toContain("stopping after the batches in flight");
     const [report] = JSON.parse(stdout);
     expect(report).toMatchObject({ activation: "orders", status: "cancelled" });
@@ -178,4 +178,33 @@ it("runs in a worker thread that stops gracefully on SIGTERM: batches in flight 
     await warehouse.close();
     await temp.drop();
   }
+});
+
+it("exits 130, naming what did not run, when stopped before a run starts", async () => {
+  const cwd = await testdir({
+    "activations/ferry.yml": "version: 1\ndefaults:\n  phone_default_region: FR\n",
+    "activations/a.yml": activationYaml({ name: "a" }),
+    "activations/b.yml": activationYaml({ name: "b", eventSetId: "7100000000000000002" }),
+  });
+  const controller = new AbortController();
+  controller.abort();
+  const r = await runFerry(["run"], { cwd, env: {}, signal: controller.signal });
+  expect(r.code).toBe(130);
+  expect(r.stderr).toBe("stopped: a, b did not run\n");
+});
+
+it("calls a mistyped --only name a usage error and suggests the names meant", async () => {
+  const cwd = await testdir({
+    "activations/ferry.yml": "version: 1\ndefaults:\n  phone_default_region: FR\n",
+    "activations/a.yml": activationYaml({ name: "pos-purchases" }),
+    "activations/b.yml": activationYaml({ name: "crm-leads", eventSetId: "7100000000000000002" }),
+  });
+  const r = await runFerry(["run", "--only", "pos-purchase,crm-leads"], { cwd, env: {} });
+  expect(r.code).toBe(64);
+  expect(r.stderr).toContain(
+    '--only: no activation named "pos-purchase" (did you mean "pos-purchases"?) in activations; the activations are',
+  );
+  const bad = await runFerry(["run", "--concurrency", "lots"], { cwd, env: {} });
+  expect(bad.code).toBe(64);
+  expect(bad.stderr).toContain("--concurrency takes a whole number from 1 to 32");
 });

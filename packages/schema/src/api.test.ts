@@ -11,6 +11,7 @@ it("exports a small, reviewed public surface", async () => {
       "closest",
       "jsonSchemas",
       "loadActivations",
+      "nearest",
       "parseActivation",
       "parseProject",
       "scheduleToCron",

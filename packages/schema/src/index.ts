@@ -17,4 +17,4 @@ export {
   type Project,
   type Source,
 } from "./schemas.js";
-export { closest } from "./suggest.js";
+export { closest, nearest } from "./suggest.js";

@@ -33,7 +33,8 @@ describe("parseActivation", () => {
     if (!r.ok) return;
     expect(r.issues).toEqual([]);
     expect(r.value.source.warehouse).toBe("default");
-    expect(r.value.warnings).toEqual({ enabled: true, max_rejected_percent: 5 });
+    expect(r.value.warnings).toEqual({ enabled: true, max_rejected_percent: 5, max_dropped_percent: 5 });
+    expect(r.value.on_invalid_property).toBe("send_without");
     expect(r.value.destination.batch_size).toBe(1000);
     expect(r.value.destination.max_event_age_days).toBe(28);
     expect(r.value.mapping.currency).toEqual({ const: "EUR" });
@@ -95,9 +96,12 @@ describe("parseActivation", () => {
     expect(errors(VALID.replace('"0 6 * * *"', `"${schedule}"`))).toEqual([]);
   });
 
-  it.each(["0 6 * *", "61 * * * *", "0 25 * * *", "*/0 * * * *", "0 6 * * 5-1", "every day"])("refuses schedule %s", (schedule) => {
-    expect(errors(VALID.replace('"0 6 * * *"', `"${schedule}"`))).toMatchObject([{ code: "invalid_schedule", path: "schedule" }]);
-  });
+  it.each(["0 6 * *", "61 * * * *", "0 25 * * *", "*/0 * * * *", "*/61 * * * *", "0 */24 * * *", "0 6 * * 5-1", "every day"])(
+    "refuses schedule %s",
+    (schedule) => {
+      expect(errors(VALID.replace('"0 6 * * *"', `"${schedule}"`))).toMatchObject([{ code: "invalid_schedule", path: "schedule" }]);
+    },
+  );
 
   it("warns, without failing, on soft-deprecated events", () => {
     const r = parseActivation(VALID.replace("CompletePayment", "PlaceAnOrder"), "a.yml");

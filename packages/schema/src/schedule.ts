@@ -33,6 +33,8 @@ export function scheduleProblem(expression: string): string | undefined {
       const [range, step, extra] = item.split("/");
       if (extra !== undefined || range === undefined || range === "") return `invalid ${field.name} field`;
       if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0)) return `invalid step in the ${field.name} field`;
+      // A step past the field's values would fire once at most: surely not what was meant.
+      if (step !== undefined && Number(step) > field.max) return `a step in the ${field.name} field is at most ${field.max}`;
       if (range === "*") continue;
       const bounds = range.split("-");
       if (bounds.length > 2) return `invalid range in the ${field.name} field`;

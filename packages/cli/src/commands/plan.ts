@@ -1,7 +1,7 @@
 import { Connections, preview, relationName, type PlanPreview, type SyncPlan } from "@ferry/engine";
 import { formatOf, parse } from "../args.js";
-import { CommandError, loadPlans, number } from "../context.js";
-import { color, EXIT, type Io } from "../io.js";
+import { loadPlans, number } from "../context.js";
+import { color, EXIT, UsageError, type Io } from "../io.js";
 
 export const planHelp = `Usage: ferry plan [paths…] [options]
 
@@ -75,7 +75,7 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   }
   const format = formatOf(values.format);
   const samples = values.samples === undefined ? 3 : Number(values.samples);
-  if (!Number.isInteger(samples) || samples < 0) throw new CommandError("--samples takes a whole number");
+  if (!Number.isInteger(samples) || samples < 0) throw new UsageError("--samples takes a whole number");
   const plans = await loadPlans(
     positionals,
     io,

@@ -1,7 +1,6 @@
 import { startSandbox } from "@ferry/tiktok-sandbox";
 import { parse } from "../args.js";
-import { CommandError } from "../context.js";
-import { EXIT, type Io } from "../io.js";
+import { EXIT, UsageError, type Io } from "../io.js";
 
 export const sandboxHelp = `Usage: ferry sandbox [options]
 
@@ -27,7 +26,7 @@ export async function sandbox(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const port = values.port === undefined ? 8787 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CommandError("--port takes a port number");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port takes a port number from 0 to 65535");
   const server = await startSandbox({ port, tokens: [values.token ?? "sandbox-token"] });
   io.stdout.write(
     `TikTok sandbox listening on ${server.url}\n\n  export TIKTOK_API_BASE_URL=${server.url}\n  export TIKTOK_ACCESS_TOKEN=${server.token}\n\nAccepted events: ${server.url}/sandbox/events · stats: ${server.url}/sandbox/stats · Ctrl-C to stop\n`,
