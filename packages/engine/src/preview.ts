@@ -24,6 +24,7 @@ export async function preview(
     event: plan.event,
     mapping: plan.mappingSpec,
     defaultRegion: plan.phoneDefaultRegion,
+    onInvalidProperty: plan.onInvalidProperty,
     maxEventAgeDays: plan.destination.maxEventAgeDays,
     now: Math.floor((deps.clock ?? Date.now)() / 1000),
   });

@@ -126,7 +126,7 @@ describe("the bundled action, run as GitHub runs it", () => {
     // Only the activation scheduled at the cron that fired ran.
     expect(first.outputs).toContain("activations<<");
     expect(first.outputs).toMatch(/activations<<[^\n]*\norders\n/);
-    expect(first.summary).toContain("| orders | ⚠️ warnings | 300 | 180 | 120 (");
+    expect(first.summary).toContain("| orders | ⚠️ warnings | 300 | 210 | 90 (");
     expect(first.summary).toContain("[#2](");
     expect(first.stdout).toContain("::warning title=ferry%3A rejected_share,file=activations/orders.yml::");
     const opened = github.issues.filter((i) => i.title.startsWith("Ferry:"));
@@ -187,8 +187,8 @@ describe("the bundled action, run as GitHub runs it", () => {
     );
     expect(after.code).toBe(0);
     expect(after.outputs).toMatch(/activations<<[^\n]*\norders-dbt\n/);
-    expect(after.summary).toContain("| orders-dbt | ⚠️ warnings | 300 | 180 | 120 (");
-    expect(sandbox.acceptedIds()).toHaveLength(180);
+    expect(after.summary).toContain("| orders-dbt | ⚠️ warnings | 300 | 210 | 90 (");
+    expect(sandbox.acceptedIds()).toHaveLength(210);
   });
 
   it("runs what it can when a dbt model has no manifest in this job, then fails the step naming it", async () => {

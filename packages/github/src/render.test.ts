@@ -2,7 +2,8 @@ import { compile, diffPlans } from "@ferry/engine";
 import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import { activationYaml } from "@ferry/testkit";
 import { expect, it } from "vitest";
-import { renderPlanComment } from "./render.js";
+import type { RunReport } from "@ferry/engine";
+import { renderIssueBody, renderPlanComment } from "./render.js";
 
 const project = parseProject("version: 1\n", "activations/ferry.yml");
 function plan(yaml: string, dbt?: { database: string; schema: string; name: string }) {
@@ -53,4 +54,40 @@ it("sees a model that dbt now builds elsewhere as a change, though no activation
   expect(diffPlans([before], [after]).changed[0]!.changes).toEqual([
     { field: "source.relation", before: "analytics.analytics_marts.fct_pos_purchases", after: "analytics.marts.fct_pos_purchases" },
   ]);
+});
+
+it("shows the fields left out of sent events, by field and reason, and marks their samples", () => {
+  const report: RunReport = {
+    reportVersion: 1,
+    runId: "r1",
+    activation: "pos",
+    status: "success",
+    dryRun: false,
+    fullRefresh: false,
+    startedAt: "2026-01-01T00:00:00.000Z",
+    finishedAt: "2026-01-01T00:00:01.000Z",
+    durationMs: 1000,
+    eventSetId: "7100000000000000001",
+    counts: {
+      read: 10,
+      sent: 10,
+      rejected: 0,
+      rejectedByReason: {},
+      deferred: 0,
+      notSent: 0,
+      droppedFields: { currency: { invalid_currency: 3 }, value: { value_without_currency: 3 } },
+      eventsWithDropped: 3,
+    },
+    rowsPerSecond: 10,
+    batches: 1,
+    requests: 1,
+    retries: { throttled: 0, serverErrors: 0, network: 0 },
+    samples: [{ reason: "invalid_currency", field: "currency", dropped: true, primaryKey: { order_id: "7" } }],
+    warnings: [],
+  };
+  const body = renderIssueBody(report);
+  expect(body).toContain("| sent without an invalid field | 3 |");
+  expect(body).toContain("| currency | `invalid_currency` | 3 |");
+  expect(body).toContain("| value | `value_without_currency` | 3 |");
+  expect(body).toContain("| currency left out: `invalid_currency` | order_id=7 |");
 });

@@ -32,12 +32,21 @@ function details(report: RunReport): string {
     `| rejected | ${n(k.rejected)} |`,
     ...(k.deferred ? [`| deferred (dated in the future) | ${n(k.deferred)} |`] : []),
     ...(k.notSent ? [`| not sent (retried next run) | ${n(k.notSent)} |`] : []),
+    ...(k.eventsWithDropped ? [`| sent without an invalid field | ${n(k.eventsWithDropped)} |`] : []),
   ];
   const reasons = Object.entries(k.rejectedByReason) as [RejectReason, number][];
   if (reasons.length) {
     parts.push("", "**Rejections by reason**", "", "| reason | rows | meaning |", "|---|---:|---|");
     for (const [reason, count] of reasons.sort(([, a], [, b]) => b - a))
       parts.push(`| \`${reason}\` | ${n(count)} | ${cell(REJECT_REASONS[reason]?.text ?? "")} |`);
+  }
+  const dropped = Object.entries(k.droppedFields ?? {}).flatMap(([field, reasons]) =>
+    Object.entries(reasons).map(([reason, count]) => [field, reason, count ?? 0] as const),
+  );
+  if (dropped.length) {
+    parts.push("", "**Fields left out of sent events**", "", "| field | reason | events |", "|---|---|---:|");
+    for (const [field, reason, count] of dropped.sort(([, , a], [, , b]) => b - a))
+      parts.push(`| ${field} | \`${reason}\` | ${n(count)} |`);
   }
   if (report.samples.length) {
     parts.push("", "**Sample rows**", "", "| reason | row | TikTok's message |", "|---|---|---|");
@@ -47,7 +56,7 @@ function details(report: RunReport): string {
             .map(([c, v]) => `${c}=${v}`)
             .join(", ")
         : (s.eventId ?? "");
-      parts.push(`| \`${s.reason}\` | ${cell(key)} | ${cell(s.message ?? "")} |`);
+      parts.push(`| ${s.dropped ? `${s.field} left out: ` : ""}\`${s.reason}\` | ${cell(key)} | ${cell(s.message ?? "")} |`);
     }
   }
   return parts.join("\n");

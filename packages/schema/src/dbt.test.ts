@@ -140,7 +140,7 @@ describe("resolveDbtModel, on the dbt-shop manifest", () => {
 
 /** A dbt project with Ferry's activations inside it, as teams lay it out. */
 async function dbtProject(files: Record<string, string>, options: { manifest?: boolean } = {}): Promise<string> {
-  const dir = await testdir({ "activations/ferry.yml": "version: 1\n", ...files });
+  const dir = await testdir({ "activations/ferry.yml": "version: 1\ndefaults:\n  phone_default_region: FR\n", ...files });
   if (options.manifest !== false) {
     await mkdir(path.join(dir, "target"), { recursive: true });
     await copyFile(DBT_SHOP.manifest, path.join(dir, "target/manifest.json"));
@@ -201,7 +201,7 @@ describe("loadActivations with source.dbt_model", () => {
   it("reads the manifest from ferry.yml's dbt.manifest_path, before DBT_MANIFEST_PATH", async () => {
     const cwd = await dbtProject(
       {
-        "activations/ferry.yml": "version: 1\ndbt:\n  manifest_path: ../build/manifest.json\n",
+        "activations/ferry.yml": "version: 1\ndbt:\n  manifest_path: ../build/manifest.json\ndefaults:\n  phone_default_region: FR\n",
         "activations/pos.yml": activationYaml({ dbtModel: "pos_purchases" }),
       },
       { manifest: false },

@@ -23,6 +23,7 @@ describe("generated JSON Schemas", () => {
       "num_items",
       "order_id",
       "shop_id",
+      "phone_region",
     ]);
     expect(schema.properties.mapping.required).toEqual(["event_time"]);
     expect(schema.additionalProperties).toBe(false);

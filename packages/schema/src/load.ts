@@ -174,6 +174,22 @@ export async function loadActivations(
     }
   }
 
+  // A phone written without its country code can only be read with a region: say so before a run rejects it.
+  for (const loaded of activations) {
+    const a = loaded.activation;
+    if (a.mapping.phone === undefined || a.phone_default_region || a.mapping.phone_region) continue;
+    if (loaded.project.project.defaults.phone_default_region) continue;
+    issues.push({
+      file: loaded.file,
+      ...locateField(sources.get(loaded.file)!, ["mapping", "phone"]),
+      path: "mapping.phone",
+      code: "phone_without_region",
+      message: "phone is mapped but no region is set: national numbers (without a +country code) will be rejected",
+      hint: "set phone_default_region here or under defaults in ferry.yml, or map phone_region to a column of ISO country codes",
+      severity: "warning",
+    });
+  }
+
   // dbt models resolve through the project's manifest; without one they cannot be checked here.
   const manifests = new Map<string, Promise<unknown>>();
   for (const loaded of activations) {

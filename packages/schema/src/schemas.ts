@@ -83,6 +83,9 @@ export const MappingSchema = z
     num_items: columnOrConst("Number of items in the conversion.", z.number().int().nonnegative()).optional(),
     order_id: columnRef("Column holding the order identifier.").optional(),
     shop_id: columnOrConst("Store or shop identifier.", z.string().min(1)).optional(),
+    phone_region: columnRef(
+      "Column holding each row's ISO 3166 two-letter country (e.g. a store's), to read its national phone numbers; phone_default_region applies where it is empty.",
+    ).optional(),
   })
   .superRefine((mapping, ctx) => {
     if (mapping.email === undefined && mapping.phone === undefined) {
@@ -158,7 +161,18 @@ export const WarningsSchema = z.strictObject({
     .max(100)
     .default(5)
     .meta({ description: "Warn when more rows than this share are rejected in a run." }),
+  max_dropped_percent: z
+    .number()
+    .min(0)
+    .max(100)
+    .default(5)
+    .meta({ description: "Warn when more events than this share were sent with an invalid optional property left out." }),
 });
+
+const regionCode = z
+  .string()
+  .regex(/^[A-Z]{2}$/, { error: "must be an ISO 3166 two-letter country code such as FR" })
+  .meta({ description: "How to read national phone numbers written without a country code (ISO 3166 alpha-2)." });
 
 const scheduleSchema = z
   .string()
@@ -186,6 +200,16 @@ export const ActivationSchema = z
     source: SourceSchema,
     event: EventNameSchema,
     mapping: MappingSchema,
+    phone_default_region: regionCode.optional().meta({
+      description: "How to read national phone numbers without a country code, over ferry.yml's default (ISO 3166 alpha-2).",
+    }),
+    on_invalid_property: z
+      .enum(["send_without", "reject_row"], { error: "must be send_without or reject_row" })
+      .default("send_without")
+      .meta({
+        description:
+          "An invalid optional property (value, currency, num_items, order_id, shop_id, external_id): send the event without it, counted (send_without, the default), or reject the row (reject_row).",
+      }),
     schedule: scheduleSchema,
     warnings: WarningsSchema.prefault({}),
   })
@@ -239,11 +263,7 @@ export const ProjectSchema = z
       .meta({ description: "The dbt project whose models activations read (source.dbt_model)." }),
     defaults: z
       .strictObject({
-        phone_default_region: z
-          .string()
-          .regex(/^[A-Z]{2}$/, { error: "must be an ISO 3166 two-letter country code such as FR" })
-          .optional()
-          .meta({ description: "How to read national phone numbers written without a country code." }),
+        phone_default_region: regionCode.optional(),
         warnings: z
           .strictObject({
             github_issue: z

@@ -18,6 +18,7 @@ export function activationYaml(
     warningsEnabled?: boolean;
     testEventCode?: string;
     schedule?: string;
+    onInvalidProperty?: "send_without" | "reject_row";
   } = {},
 ): string {
   const mapping = options.mapping ?? {
@@ -50,6 +51,7 @@ export function activationYaml(
     `event: ${options.event ?? "CompletePayment"}`,
     "mapping:",
     ...Object.entries(mapping).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`),
+    ...(options.onInvalidProperty ? [`on_invalid_property: ${options.onInvalidProperty}`] : []),
     `schedule: ${JSON.stringify(options.schedule ?? "0 6 * * *")}`,
     "warnings:",
     `  enabled: ${options.warningsEnabled ?? true}`,

@@ -14,7 +14,8 @@ export const ORDER_CATEGORIES = [
   "valid",
 ] as const;
 export type OrderCategory = (typeof ORDER_CATEGORIES)[number];
-export const SENT_CATEGORIES: ReadonlySet<OrderCategory> = new Set(["valid", "phone_only", "bad_email_good_phone"]);
+/** Sent by default: an invalid currency is left out of the event, with the value it qualifies. */
+export const SENT_CATEGORIES: ReadonlySet<OrderCategory> = new Set(["valid", "phone_only", "bad_email_good_phone", "invalid_currency"]);
 
 export const categoryOf = (id: number): OrderCategory => ORDER_CATEGORIES[id % ORDER_CATEGORIES.length]!;
 export const rawEmailOf = (id: number) => `Customer.${id}@Example.COM`;

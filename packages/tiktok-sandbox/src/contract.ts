@@ -159,6 +159,9 @@ function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal |
     const refusal = checkProperty(i, key, props[key]);
     if (refusal) return refusal;
   }
+  // TikTok reads a value only with its currency (its docs ask for currency whenever value is sent).
+  if (props["value"] !== undefined && props["currency"] === undefined)
+    return new Refusal(40002, `data[${i}].properties.value needs properties.currency`);
   return undefined;
 }
 

@@ -72,6 +72,7 @@ describe("sandbox contract", () => {
     ["a string value", body([event({ properties: { value: "1.5" } })]), undefined, 40002],
     ["a numeric order_id", body([event({ properties: { order_id: 7 } })]), undefined, 40002],
     ["test_event_code inside an event", body([event({ test_event_code: "T" })]), undefined, 40002],
+    ["a value without its currency", body([event({ properties: { value: 1.5, order_id: "o-1" } })]), undefined, 40002],
     ["an unknown property", body([event({ properties: { revenue: 1 } })]), undefined, 40002],
     ["an empty batch", body([]), undefined, 40002],
     ["invalid JSON", "{", undefined, 40002],

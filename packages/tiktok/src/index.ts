@@ -9,6 +9,15 @@ export {
 } from "./client/client.js";
 export { PII_FIELDS, TIKTOK_FIELDS, type TikTokFieldName } from "./map/fields.js";
 export { eventFingerprint } from "./map/hash.js";
-export { createMapper, eventId, primaryKeyHash, type MapperOptions, type MapResult, type Row } from "./map/mapper.js";
+export {
+  createMapper,
+  eventId,
+  primaryKeyHash,
+  type DropReason,
+  type Dropped,
+  type MapperOptions,
+  type MapResult,
+  type Row,
+} from "./map/mapper.js";
 export { REJECT_REASONS, type RejectReason } from "./map/reasons.js";
 export { MAX_BATCH_EVENTS, type TikTokEvent } from "./types.js";

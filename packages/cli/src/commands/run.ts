@@ -2,7 +2,7 @@ import { runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { CommandError, duration, loadPlans, number } from "../context.js";
-import { color, EXIT, type Io } from "../io.js";
+import { color, EXIT, UsageError, type Io } from "../io.js";
 
 export const runHelp = `Usage: ferry run [paths…] [options]
 
@@ -78,6 +78,12 @@ export function summary(report: RunReport, io: Io): string {
   const lines = [
     `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
   ];
+  if (k.eventsWithDropped) {
+    const fields = Object.entries(k.droppedFields ?? {})
+      .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => `${field} ${reason} ${number(n ?? 0)}`))
+      .join(", ");
+    lines.push(`  ${c.dim(`${number(k.eventsWithDropped)} sent without an invalid field (${fields})`)}`);
+  }
   const r = report.retries;
   if (r.throttled + r.serverErrors + r.network > 0) {
     lines.push(
@@ -96,7 +102,8 @@ export function summary(report: RunReport, io: Io): string {
             .map(([col, v]) => `${col}=${v}`)
             .join(" ")
         : (s.eventId ?? "");
-      lines.push(`    ${c.dim(`${s.reason.padEnd(18)} ${key}${s.message ? ` — ${s.message}` : ""}`)}`);
+      const what = s.dropped ? `${s.field} left out: ${s.reason}` : s.reason;
+      lines.push(`    ${c.dim(`${what.padEnd(18)} ${key}${s.message ? ` — ${s.message}` : ""}`)}`);
     }
   }
   return `${lines.join("\n")}\n`;
@@ -119,7 +126,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const format = formatOf(values.format);
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
-    throw new CommandError("--concurrency takes a whole number from 1 to 32");
+    throw new UsageError("--concurrency takes a whole number from 1 to 32");
   const fullRefresh = values["full-refresh"] === true;
   if (fullRefresh && !values.yes && !values["dry-run"]) throw new CommandError(`${FULL_REFRESH_WARNING} Run again with --yes to confirm.`);
   const dryRun = values["dry-run"] === true;
@@ -149,6 +156,11 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
           }),
         );
     }
+  }
+  if (io.signal?.aborted) {
+    const notRun = plans.filter((p) => !reports.some((r) => r.activation === p.activation)).map((p) => p.activation);
+    io.stderr.write(`stopped${notRun.length ? `: ${notRun.join(", ")} did not run` : ""}\n`);
+    return EXIT.interrupted;
   }
   if (reports.some((r) => r.status !== "success")) return EXIT.failed;
   return values["fail-on-warnings"] && reports.some((r) => r.warnings.length > 0) ? EXIT.warnings : EXIT.ok;

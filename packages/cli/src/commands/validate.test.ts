@@ -6,15 +6,35 @@ const broken = activationYaml()
   .replace("event: CompletePayment", "event: CompletPayment")
   .replace('  email: "email"\n  phone: "phone"\n', '  emial: "email"\n');
 
+const REGION = "version: 1\ndefaults:\n  phone_default_region: FR\n";
+
 describe("ferry validate", () => {
   it("accepts a valid project and names the activations", async () => {
-    const cwd = await testdir({ "activations/a.yml": activationYaml({ name: "a" }), "activations/b.yml": activationYaml({ name: "b" }) });
+    const cwd = await testdir({
+      "activations/ferry.yml": REGION,
+      "activations/a.yml": activationYaml({ name: "a" }),
+      "activations/b.yml": activationYaml({ name: "b" }),
+    });
     const r = await runFerry(["validate"], { cwd });
     expect(r).toMatchObject({ code: 0, stdout: "✔ 2 activations valid: a, b\n" });
   });
 
+  it("warns, at the field, when phones are mapped with no region to read national numbers", async () => {
+    const cwd = await testdir({ "activations/a.yml": activationYaml({ name: "a" }) });
+    const r = await runFerry(["validate"], { cwd });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      "activations/a.yml:15:10 warning mapping.phone: phone is mapped but no region is set: national numbers (without a +country code) will be rejected (set phone_default_region here or under defaults in ferry.yml, or map phone_region to a column of ISO country codes) [phone_without_region]",
+    );
+    const regional = await testdir({
+      "activations/a.yml": activationYaml({ name: "a", mapping: { event_time: "at", phone: "phone", phone_region: "country" } }),
+    });
+    expect((await runFerry(["validate"], { cwd: regional })).stdout).toBe("✔ 1 activation valid: a\n");
+  });
+
   it("reports every located error of every file and exits 1", async () => {
     const cwd = await testdir({
+      "activations/ferry.yml": REGION,
       "activations/bad.yml": broken,
       "activations/dup-1.yml": activationYaml({ name: "same" }),
       "activations/dup-2.yml": activationYaml({ name: "same" }),

@@ -43,8 +43,10 @@ export interface SyncPlan {
   mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string; sentAs: string }[];
   mappingSpec: Mapping;
   phoneDefaultRegion?: string;
+  /** An invalid optional property: send the event without it, or reject the row. */
+  onInvalidProperty: "send_without" | "reject_row";
   schedule: { expression: string; cron: string };
-  warnings: { enabled: boolean; maxRejectedPercent: number; labels: string[] };
+  warnings: { enabled: boolean; maxRejectedPercent: number; maxDroppedPercent: number; labels: string[] };
 }
 
 export class CompileError extends Error {
@@ -116,10 +118,21 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
       },
     ];
   });
-  const columns = [...new Set(mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])))];
-  const region = project.project.defaults.phone_default_region;
+  const columns = [
+    ...new Set([
+      ...mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])),
+      ...(a.mapping.phone_region ? [a.mapping.phone_region] : []),
+    ]),
+  ];
+  const region = a.phone_default_region ?? project.project.defaults.phone_default_region;
+  // What decides whether a row is sent: a rejection remembered under other settings is rechecked.
   const mappingDigest = sha256(
-    canonicalJson({ mapping: a.mapping, region: region ?? null, maxAge: a.destination.max_event_age_days }),
+    canonicalJson({
+      mapping: a.mapping,
+      region: region ?? null,
+      maxAge: a.destination.max_event_age_days,
+      ...(a.on_invalid_property === "reject_row" ? { onInvalidProperty: a.on_invalid_property } : {}),
+    }),
   ).slice(0, 32);
   const extraction: Extraction = {
     activation: a.name,
@@ -165,10 +178,12 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     mapping,
     mappingSpec: a.mapping,
     ...(region ? { phoneDefaultRegion: region } : {}),
+    onInvalidProperty: a.on_invalid_property,
     schedule: { expression: a.schedule, cron: scheduleToCron(a.schedule) },
     warnings: {
       enabled: a.warnings.enabled,
       maxRejectedPercent: a.warnings.max_rejected_percent,
+      maxDroppedPercent: a.warnings.max_dropped_percent,
       labels: project.project.defaults.warnings.github_issue.labels,
     },
   };

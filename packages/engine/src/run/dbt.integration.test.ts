@@ -81,7 +81,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
 it("refuses to compile a dbt model that no manifest resolved, saying how to fix it", async () => {
   const cwd = await testdir({
-    "activations/ferry.yml": "version: 1\n",
+    "activations/ferry.yml": "version: 1\ndefaults:\n  phone_default_region: FR\n",
     "activations/pos.yml": activationYaml({ dbtModel: "pos_purchases" }),
   });
   const loaded = await loadActivations(["activations"], { cwd });

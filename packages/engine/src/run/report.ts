@@ -1,10 +1,12 @@
-import type { RejectReason } from "@ferry/tiktok";
+import type { DropReason, RejectReason } from "@ferry/tiktok";
 
 export type RunStatus = "success" | "failed" | "cancelled";
 
 export interface RejectedSample {
-  reason: RejectReason;
+  reason: RejectReason | DropReason;
   field: string;
+  /** The row was sent without this field (an invalid optional property), not rejected. */
+  dropped?: true;
   eventId?: string;
   /** Primary-key values, only when no key column is mapped to personal data. */
   primaryKey?: Record<string, string>;
@@ -35,6 +37,13 @@ export interface RunReport {
     deferred: number;
     /** Mapped events not acknowledged because the run stopped. */
     notSent: number;
+    /**
+     * Events sent with an invalid optional property (or a second identifier) left out, by field
+     * and reason; an event may count under several fields. Absent when none was.
+     */
+    droppedFields?: Record<string, Partial<Record<DropReason, number>>>;
+    /** Events sent with at least one field left out. */
+    eventsWithDropped?: number;
   };
   rowsPerSecond: number;
   batches: number;
@@ -46,7 +55,8 @@ export interface RunReport {
   warnings: Warning[];
 }
 
-export type WarningCode = "run_failed" | "auth_failed" | "permission_denied" | "rejected_share" | "events_too_old" | "tiktok_refused";
+export type WarningCode =
+  "run_failed" | "auth_failed" | "permission_denied" | "rejected_share" | "dropped_share" | "events_too_old" | "tiktok_refused";
 
 export interface Warning {
   code: WarningCode;

@@ -61,36 +61,40 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       counts: {
         read: 1000,
         sent: expectedSent(1, 1000),
-        rejected: 400,
-        rejectedByReason: { invalid_email: 100, event_too_old: 100, invalid_currency: 100, missing_identifier: 100 },
+        rejected: 300,
+        rejectedByReason: { invalid_email: 100, event_too_old: 100, missing_identifier: 100 },
         notSent: 0,
+        // Sent without what was invalid: the bad currency (and the value it qualifies), the bad email beside a phone.
+        droppedFields: { currency: { invalid_currency: 100 }, value: { value_without_currency: 100 }, email: { invalid_email: 100 } },
+        eventsWithDropped: 200,
       },
-      batches: 6,
+      batches: 7,
     });
-    expect(sandbox.acceptedIds()).toHaveLength(600);
+    expect(sandbox.acceptedIds()).toHaveLength(700);
+    const withoutCurrency = sandbox.accepted().filter((e) => e.event["properties"] && !("currency" in (e.event["properties"] as object)));
+    expect(withoutCurrency).toHaveLength(100);
+    for (const e of withoutCurrency) expect(e.event["properties"]).not.toHaveProperty("value");
+    expect(first.samples).toContainEqual(expect.objectContaining({ reason: "invalid_currency", field: "currency", dropped: true }));
     // The exact event, hashed, with event time in seconds from a native timestamp column.
     const sent = sandbox.accepted().find((e) => e.event["event_id"] === first.samples.find(() => true)?.eventId) ?? sandbox.accepted()[0]!;
     expect(sent.event).toMatchObject({ event: "CompletePayment", user: expect.any(Object), properties: { currency: "EUR" } });
-    expect(first.warnings.map((w) => w.code)).toEqual(["rejected_share", "events_too_old"]);
+    expect(first.warnings.map((w) => w.code)).toEqual(["rejected_share", "dropped_share", "events_too_old"]);
 
     const second = await run(plan, { warehouse, tiktok });
     expect(second.counts).toMatchObject({ read: 0, sent: 0, rejected: 0 });
 
     await insertOrders(warehouse, 1001, 1100, NOW);
     const third = await run(plan, { warehouse, tiktok });
-    expect(third.counts).toMatchObject({ read: 100, sent: expectedSent(1001, 1100), rejected: 40 });
+    expect(third.counts).toMatchObject({ read: 100, sent: expectedSent(1001, 1100), rejected: 30 });
 
     // Order 5 had an invalid email and no phone: fixed upstream, it is sent on the next run.
     await warehouse.execute("UPDATE orders SET email = ? WHERE order_id = 5", [rawEmailOf(5)]);
     const fourth = await run(plan, { warehouse, tiktok });
     expect(fourth.counts).toMatchObject({ read: 1, sent: 1, rejected: 0 });
-    expect(sandbox.stats()).toMatchObject({ accepted: 661, duplicates: 0 });
+    expect(sandbox.stats()).toMatchObject({ accepted: 771, duplicates: 0 });
 
     const state = await warehouse.state.show(temp.stateSchema, plan.activation);
-    expect(state).toMatchObject({
-      acked: 661,
-      rejected: { invalid_email: 109, event_too_old: 110, invalid_currency: 110, missing_identifier: 110 },
-    });
+    expect(state).toMatchObject({ acked: 771, rejected: { invalid_email: 109, event_too_old: 110, missing_identifier: 110 } });
     expect(state.runs).toHaveLength(4);
     // Nothing personal in the state: hashes, counts, and samples whose key is an order id.
     const stored = JSON.stringify(state) + JSON.stringify(await warehouse.execute(`SELECT * FROM ${temp.stateTable("acked")}`));
@@ -104,19 +108,19 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const plan = planFor(temp);
     await run(plan, { warehouse, tiktok });
     const refresh = await run(plan, { warehouse, tiktok }, { fullRefresh: true });
-    expect(refresh.counts).toMatchObject({ read: 1000, sent: 600 });
+    expect(refresh.counts).toMatchObject({ read: 1000, sent: 700 });
     // Same event_ids: TikTok deduplicates the resend.
-    expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 600 });
+    expect(sandbox.stats()).toMatchObject({ accepted: 700, duplicates: 700 });
     const acked = temp.stateTable("acked");
     const [records] = await warehouse.execute(`SELECT COUNT(*) AS n, COUNT(DISTINCT pk_hash) AS k FROM ${acked}`);
-    expect([Number(records!["n"]), Number(records!["k"])]).toEqual([600, 600]);
+    expect([Number(records!["n"]), Number(records!["k"])]).toEqual([700, 700]);
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
   });
 
   it("records nothing on a dry run, and previews hashed events", async () => {
     const plan = planFor(temp);
     const dry = await run(plan, { warehouse }, { dryRun: true });
-    expect(dry).toMatchObject({ status: "success", dryRun: true, counts: { read: 1000, sent: 600 } });
+    expect(dry).toMatchObject({ status: "success", dryRun: true, counts: { read: 1000, sent: 700 } });
     expect(sandbox.stats().requests).toBe(0);
     const p = await preview(plan, { warehouse }, { samples: 3 });
     expect(p.newRows).toBe(1000);
@@ -139,8 +143,8 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     sandbox.setFaults({});
     const resumed = await run(plan, { warehouse, tiktok });
     expect(resumed.status).toBe("success");
-    expect(failed.counts.sent + resumed.counts.sent).toBe(600);
-    expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 0 });
+    expect(failed.counts.sent + resumed.counts.sent).toBe(700);
+    expect(sandbox.stats()).toMatchObject({ accepted: 700, duplicates: 0 });
   });
 
   it("lets only one of two simultaneous runs send", async () => {
@@ -152,14 +156,15 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       const held = results.filter((r) => r.status === "rejected" && (r.reason as { code?: string }).code === "lock_held");
       expect(ok.length + held.length).toBe(2);
       expect(ok.length).toBeGreaterThanOrEqual(1);
-      expect(sandbox.stats()).toMatchObject({ accepted: 600, duplicates: 0 });
+      expect(sandbox.stats()).toMatchObject({ accepted: 700, duplicates: 0 });
     } finally {
       await other.close();
     }
   });
 
   it("passes over remembered rejections until their values or the mapping change", async () => {
-    const plan = planFor(temp);
+    // With reject_row, the rows with an invalid currency are rejected (and remembered) too.
+    const plan = planFor(temp, activationYaml({ query: "select * from orders", batchSize: 100, onInvalidProperty: "reject_row" }));
     const rejected = temp.stateTable("rejected");
     expect((await run(plan, { warehouse, tiktok })).counts).toMatchObject({ read: 1000, rejected: 400 });
     // Order 15 had an invalid email; changed upstream to another invalid one, it is rejected anew.
@@ -172,7 +177,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     // A changed mapping rechecks them all: a constant currency sends the 100 rows that had a bad
     // one, and the others are rejected (and reported) again, once.
     const remapped = (mapping: Record<string, string | { const: string }>) =>
-      planFor(temp, activationYaml({ query: "select * from orders", batchSize: 100, mapping }));
+      planFor(temp, activationYaml({ query: "select * from orders", batchSize: 100, mapping, onInvalidProperty: "reject_row" }));
     const base = { event_time: "purchased_at", email: "email", phone: "phone", value: "amount", order_id: "order_id" };
     const euros = remapped({ ...base, currency: { const: "EUR" } });
     expect((await preview(euros, { warehouse })).newRows).toBe(400);
@@ -198,7 +203,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const refused = samples.map((e) => e.event_id);
     sandbox.setFaults({ refuseEventIds: refused });
     const report = await run(plan, { warehouse, tiktok });
-    expect(report.counts).toMatchObject({ sent: 598, rejectedByReason: { tiktok_refused: 2 } });
+    expect(report.counts).toMatchObject({ sent: 698, rejectedByReason: { tiktok_refused: 2 } });
     expect(
       report.samples
         .filter((s) => s.reason === "tiktok_refused")

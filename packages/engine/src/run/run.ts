@@ -3,6 +3,8 @@ import {
   createMapper,
   eventId,
   type BatchOutcome,
+  type DropReason,
+  type Dropped,
   type RejectReason,
   type TikTokClient,
   type TikTokEvent,
@@ -103,16 +105,33 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     plan.mapping.some((m) => m.pii && "column" in m.from && m.from.column === column),
   );
 
-  const sample = (reason: RejectReason, field: string, row: Row | undefined, eventId?: string, message?: string) => {
-    if (samples.filter((s) => s.reason === reason).length >= SAMPLES_PER_REASON) return;
+  const sample = (
+    reason: RejectReason | DropReason,
+    field: string,
+    row: Row | undefined,
+    eventId?: string,
+    message?: string,
+    dropped?: true,
+  ) => {
+    if (samples.filter((s) => s.reason === reason && s.field === field).length >= SAMPLES_PER_REASON) return;
     const primaryKey = row && !piiKey ? Object.fromEntries(plan.extraction.primaryKey.map((c) => [c, String(row[c])])) : undefined;
     samples.push({
       reason,
       field,
+      ...(dropped ? { dropped } : {}),
       ...(eventId ? { eventId } : {}),
       ...(primaryKey ? { primaryKey } : {}),
       ...(message ? { message } : {}),
     });
+  };
+  const countDropped = (dropped: readonly Dropped[], row: Row, pkHash: string) => {
+    counts.eventsWithDropped = (counts.eventsWithDropped ?? 0) + 1;
+    const byField = (counts.droppedFields ??= {});
+    for (const { field, reason } of dropped) {
+      const byReason = (byField[field] ??= {});
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+      sample(reason, field, row, eventId(name, pkHash), undefined, true);
+    }
   };
   const countRejection = (reason: RejectReason) => {
     counts.rejected++;
@@ -166,6 +185,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       event: plan.event,
       mapping: plan.mappingSpec,
       defaultRegion: plan.phoneDefaultRegion,
+      onInvalidProperty: plan.onInvalidProperty,
       maxEventAgeDays: plan.destination.maxEventAgeDays,
       now: Math.floor(started / 1000),
     });
@@ -284,6 +304,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             if (memory.unchanged(row, result)) continue;
             counts.read++;
             if (result.ok) {
+              if (result.dropped) countDropped(result.dropped, row, pkHash!);
               batch.push(result.event, pkHash!, probeOf(row));
               if (batch.size >= plan.destination.batchSize) {
                 dispatch();

@@ -3,7 +3,7 @@ import type { RunReport, Warning } from "../run/report.js";
 /** What in a run needs a human, for the activation's warning settings. Pure. */
 export function deriveWarnings(
   report: Omit<RunReport, "warnings">,
-  settings: { enabled: boolean; maxRejectedPercent: number; maxEventAgeDays?: number },
+  settings: { enabled: boolean; maxRejectedPercent: number; maxDroppedPercent?: number; maxEventAgeDays?: number },
 ): Warning[] {
   if (!settings.enabled) return [];
   const warnings: Warning[] = [];
@@ -44,6 +44,25 @@ export function deriveWarnings(
         severity: "warning",
         message: `${counts.rejected} of ${counts.read - counts.deferred} rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
         fix: "Fix the rows upstream (they are retried once their values change) or the mapping; raise warnings.max_rejected_percent if this share is expected.",
+      });
+    }
+  }
+  const withDropped = counts.eventsWithDropped ?? 0;
+  const sentOrSending = counts.read - counts.deferred - counts.rejected;
+  if (withDropped > 0 && sentOrSending > 0) {
+    const share = (100 * withDropped) / sentOrSending;
+    const limit = settings.maxDroppedPercent ?? 5;
+    if (share > limit) {
+      const fields = Object.entries(counts.droppedFields ?? {})
+        .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => [`${field} ${reason}`, n ?? 0] as const))
+        .sort(([, a], [, b]) => b - a)
+        .map(([what, n]) => `${what}: ${n}`)
+        .join(", ");
+      warnings.push({
+        code: "dropped_share",
+        severity: "warning",
+        message: `${withDropped} of ${sentOrSending} events (${share.toFixed(1)}%) were sent with an invalid field left out, above the ${limit}% threshold (${fields}).`,
+        fix: "Fix the values upstream or the mapping (see the samples); set on_invalid_property: reject_row to reject such rows instead, or raise warnings.max_dropped_percent if this share is expected.",
       });
     }
   }

@@ -75,12 +75,96 @@ describe("createMapper", () => {
     [{ at: "soon" }, "invalid_event_time", "event_time"],
     [{ at: "2025-10-01 00:00:00" }, "event_too_old", "event_time"],
     [{ at: "2025-11-25 13:00:00" }, "event_in_future", "event_time"],
+  ])("rejects %j as %s", (patch, reason, field) => {
+    expect(map({ ...row, ...patch }, PK)).toEqual({ ok: false, reason, field });
+  });
+
+  const invalidProperties = [
     [{ amount: "1,5" }, "invalid_value", "value"],
     [{ cur: "EURO" }, "invalid_currency", "currency"],
     [{ items: 1.5 }, "invalid_num_items", "num_items"],
     [{ order: { id: 1 } }, "invalid_order_id", "order_id"],
-  ])("rejects %j as %s", (patch, reason, field) => {
-    expect(map({ ...row, ...patch }, PK)).toEqual({ ok: false, reason, field });
+  ] as const;
+
+  it.each(invalidProperties)("sends %j without %s's field, and says so", (patch, reason, field) => {
+    const result = map({ ...row, ...patch }, PK);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.dropped).toContainEqual({ field, reason });
+    expect(result.event.properties).not.toHaveProperty(field);
+    expect(result.event.user).toEqual({ email: [sha("ann@example.com")], phone: [sha("+33612345678")] });
+  });
+
+  it.each(invalidProperties)("with on_invalid_property: reject_row, rejects %j as %s", (patch, reason, field) => {
+    const strict = createMapper({ ...base, onInvalidProperty: "reject_row" });
+    expect(strict({ ...row, ...patch }, PK)).toEqual({ ok: false, reason, field });
+  });
+
+  it("never sends a value without its currency: an invalid or absent currency leaves the value out", () => {
+    const invalid = map({ ...row, cur: "€" }, PK);
+    expect(invalid).toMatchObject({
+      ok: true,
+      dropped: [
+        { field: "currency", reason: "invalid_currency" },
+        { field: "value", reason: "value_without_currency" },
+      ],
+    });
+    expect(invalid.ok && invalid.event.properties).toEqual({ num_items: 2, order_id: "1001", shop_id: "paris-01" });
+    const absentCurrency = map({ ...row, cur: null }, PK);
+    expect(absentCurrency).toMatchObject({ ok: true, dropped: [{ field: "value", reason: "value_without_currency" }] });
+    const alone = createMapper({ ...base, mapping: { event_time: "at", email: "email", value: "amount" } });
+    const result = alone(row, PK);
+    expect(result).toMatchObject({ ok: true, dropped: [{ field: "value", reason: "value_without_currency" }] });
+    expect(result.ok && result.event).not.toHaveProperty("properties");
+  });
+
+  it("counts an invalid identifier left out when the other one carries the event", () => {
+    expect(map({ ...row, email: "nope" }, PK)).toMatchObject({ ok: true, dropped: [{ field: "email", reason: "invalid_email" }] });
+    const external = { ...base, mapping: { ...base.mapping, external_id: "crm" } };
+    expect(createMapper(external)({ ...row, crm: { id: 1 } }, PK)).toMatchObject({
+      ok: true,
+      dropped: [{ field: "external_id", reason: "invalid_external_id" }],
+    });
+    expect(createMapper({ ...external, onInvalidProperty: "reject_row" })({ ...row, crm: { id: 1 } }, PK)).toEqual({
+      ok: false,
+      reason: "invalid_external_id",
+      field: "external_id",
+    });
+  });
+
+  it("reads each row's national phone number in its own region, from phone_region", () => {
+    const regional = createMapper({
+      ...base,
+      defaultRegion: undefined,
+      mapping: { event_time: "at", phone: "phone", phone_region: "country" },
+    });
+    expect(regional({ at: row.at, phone: "06 12 34 56 78", country: "fr" }, PK)).toMatchObject({
+      ok: true,
+      event: { user: { phone: [sha("+33612345678")] } },
+    });
+    expect(regional({ at: row.at, phone: "(415) 555-0132", country: "US" }, PK)).toMatchObject({
+      ok: true,
+      event: { user: { phone: [sha("+14155550132")] } },
+    });
+    // International numbers need no region; a national one without any says how to set it.
+    expect(regional({ at: row.at, phone: "+33 6 12 34 56 78", country: null }, PK)).toMatchObject({ ok: true });
+    expect(regional({ at: row.at, phone: "06 12 34 56 78", country: null }, PK)).toEqual({
+      ok: false,
+      reason: "phone_needs_region",
+      field: "phone",
+    });
+    expect(regional({ at: row.at, phone: "06 12 34 56 78", country: "France" }, PK)).toEqual({
+      ok: false,
+      reason: "phone_needs_region",
+      field: "phone",
+    });
+    // The default region applies where the row gives none.
+    const withDefault = createMapper({
+      ...base,
+      defaultRegion: "US",
+      mapping: { event_time: "at", phone: "phone", phone_region: "country" },
+    });
+    expect(withDefault({ at: row.at, phone: "(415) 555-0132", country: "" }, PK)).toMatchObject({ ok: true });
   });
 
   it("rejects a row without a primary key", () => {

@@ -15,14 +15,33 @@ import {
 import type { RejectReason } from "./reasons.js";
 
 export type Row = Readonly<Record<string, unknown>>;
-export type MapResult = { ok: true; event: TikTokEvent } | { ok: false; reason: RejectReason; field: string };
+
+/** Why an optional property (or a second identifier) was left out of an event that was sent. */
+export type DropReason =
+  | "invalid_email"
+  | "invalid_phone"
+  | "phone_needs_region"
+  | "invalid_external_id"
+  | "invalid_value"
+  | "invalid_currency"
+  | "invalid_num_items"
+  | "invalid_order_id"
+  | "invalid_shop_id"
+  | "value_without_currency";
+export interface Dropped {
+  field: string;
+  reason: DropReason;
+}
+export type MapResult = { ok: true; event: TikTokEvent; dropped?: Dropped[] } | { ok: false; reason: RejectReason; field: string };
 
 export interface MapperOptions {
   activation: string;
   event: EventName;
   mapping: Mapping;
-  /** ISO 3166 region for national phone numbers. */
+  /** ISO 3166 region for national phone numbers, where the row's phone_region column gives none. */
   defaultRegion?: string | undefined;
+  /** An invalid optional property: leave it out and send (default), or reject the row. */
+  onInvalidProperty?: "send_without" | "reject_row";
   maxEventAgeDays: number;
   /** "Now" in Unix seconds, fixed for a run so results do not drift within it. */
   now: number;
@@ -51,22 +70,33 @@ function keyText(value: unknown): string {
 
 const absent = (v: unknown) => v === null || v === undefined || (typeof v === "string" && v.trim() === "");
 
-type Getter<T> = (row: Row) => { value?: T; bad?: true };
+type Got<T> = { value?: T; bad?: DropReason };
+type Getter<T> = (row: Row) => Got<T>;
 
 /** A field read from a column through a parser, or a constant; absent values are omitted. */
-function field<T>(source: string | { const: unknown } | undefined, parse: (raw: unknown) => T | undefined): Getter<T> | undefined {
+function field<T>(
+  source: string | { const: unknown } | undefined,
+  parse: (raw: unknown, row: Row) => T | undefined,
+  bad: DropReason | ((raw: unknown, row: Row) => DropReason),
+): Getter<T> | undefined {
   if (source === undefined) return undefined;
+  const why = typeof bad === "string" ? () => bad : bad;
   if (typeof source === "object") {
-    const value = parse(source.const);
-    return () => (value === undefined ? { bad: true } : { value });
+    const got: Got<T> = {};
+    const value = parse(source.const, {});
+    if (value === undefined) got.bad = why(source.const, {});
+    else got.value = value;
+    return () => got;
   }
   return (row) => {
     const raw = row[source];
     if (absent(raw)) return {};
-    const value = parse(raw);
-    return value === undefined ? { bad: true } : { value };
+    const value = parse(raw, row);
+    return value === undefined ? { bad: why(raw, row) } : { value };
   };
 }
+
+const REGION = /^[A-Z]{2}$/;
 
 /**
  * Compiles a mapping into a row → event function: column lookups and parsers are resolved once,
@@ -76,21 +106,38 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
   const { mapping, activation } = options;
   const oldest = options.now - options.maxEventAgeDays * 86_400;
   const newest = options.now + (options.futureSkewSeconds ?? 300);
-  const region = options.defaultRegion;
-  const email = field(mapping.email, normalizeEmail);
-  const phone = field(mapping.phone, (raw) => normalizePhone(raw, region));
-  const externalId = field(mapping.external_id, normalizeExternalId);
-  const value = field(mapping.value, parseValue);
-  const currency = field(mapping.currency, parseCurrency);
-  const numItems = field(mapping.num_items, parseCount);
-  const orderId = field(mapping.order_id, parseIdText);
-  const shopId = field(mapping.shop_id, parseIdText);
+  const rejectRow = options.onInvalidProperty === "reject_row";
+  const regionColumn = mapping.phone_region;
+  const regionOf = (row: Row): string | undefined => {
+    if (regionColumn !== undefined) {
+      const raw = row[regionColumn];
+      if (typeof raw === "string") {
+        const code = raw.trim().toUpperCase();
+        if (REGION.test(code)) return code;
+      }
+    }
+    return options.defaultRegion;
+  };
+  const email = field(mapping.email, normalizeEmail, "invalid_email");
+  const phone = field(
+    mapping.phone,
+    (raw, row) => normalizePhone(raw, regionOf(row)),
+    // A number without a country code cannot be read without a region: say that, not "invalid".
+    (raw, row) =>
+      regionOf(row) === undefined && typeof raw !== "bigint" && !/^\s*(\+|00)/.test(String(raw)) ? "phone_needs_region" : "invalid_phone",
+  );
+  const externalId = field(mapping.external_id, normalizeExternalId, "invalid_external_id");
+  const value = field(mapping.value, parseValue, "invalid_value");
+  const currency = field(mapping.currency, parseCurrency, "invalid_currency");
+  const numItems = field(mapping.num_items, parseCount, "invalid_num_items");
+  const orderId = field(mapping.order_id, parseIdText, "invalid_order_id");
+  const shopId = field(mapping.shop_id, parseIdText, "invalid_shop_id");
   const properties = [
-    ["value", value, "invalid_value"],
-    ["currency", currency, "invalid_currency"],
-    ["num_items", numItems, "invalid_num_items"],
-    ["order_id", orderId, "invalid_order_id"],
-    ["shop_id", shopId, "invalid_shop_id"],
+    ["value", value],
+    ["currency", currency],
+    ["num_items", numItems],
+    ["order_id", orderId],
+    ["shop_id", shopId],
   ] as const;
 
   return (row, pkHash) => {
@@ -100,6 +147,7 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     if (time < oldest) return { ok: false, reason: "event_too_old", field: "event_time" };
     if (time > newest) return { ok: false, reason: "event_in_future", field: "event_time" };
 
+    let dropped: Dropped[] | undefined;
     const user: TikTokEvent["user"] = {};
     const e = email?.(row);
     const p = phone?.(row);
@@ -108,23 +156,37 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     if (user.email === undefined && user.phone === undefined) {
       // An invalid identifier says more than "missing"; a valid other identifier still sends.
       if (e?.bad) return { ok: false, reason: "invalid_email", field: "email" };
-      if (p?.bad) return { ok: false, reason: "invalid_phone", field: "phone" };
+      if (p?.bad) return { ok: false, reason: p.bad === "phone_needs_region" ? "phone_needs_region" : "invalid_phone", field: "phone" };
       return { ok: false, reason: "missing_identifier", field: "email" };
     }
+    // The other identifier carries the event: the bad one is left out, and counted.
+    if (e?.bad) (dropped ??= []).push({ field: "email", reason: e.bad });
+    if (p?.bad) (dropped ??= []).push({ field: "phone", reason: p.bad });
     const x = externalId?.(row);
-    if (x?.bad) return { ok: false, reason: "invalid_external_id", field: "external_id" };
+    if (x?.bad) {
+      if (rejectRow) return { ok: false, reason: "invalid_external_id", field: "external_id" };
+      (dropped ??= []).push({ field: "external_id", reason: x.bad });
+    }
     if (x?.value !== undefined) user.external_id = [hashIdentifier(x.value)];
 
     let props: NonNullable<TikTokEvent["properties"]> | undefined;
-    for (const [name, get, reason] of properties) {
+    for (const [name, get] of properties) {
       if (!get) continue;
       const got = get(row);
-      if (got.bad) return { ok: false, reason, field: name };
-      if (got.value !== undefined) (props ??= {})[name] = got.value as never;
+      if (got.bad) {
+        if (rejectRow) return { ok: false, reason: got.bad as RejectReason, field: name };
+        (dropped ??= []).push({ field: name, reason: got.bad });
+      } else if (got.value !== undefined) (props ??= {})[name] = got.value as never;
+    }
+    // TikTok reads a value only with its currency: never one without the other.
+    if (props?.value !== undefined && props.currency === undefined) {
+      delete props.value;
+      (dropped ??= []).push({ field: "value", reason: "value_without_currency" });
+      if (Object.keys(props).length === 0) props = undefined;
     }
 
     const event: TikTokEvent = { event: options.event, event_time: time, event_id: eventId(activation, pkHash), user };
     if (props) event.properties = props;
-    return { ok: true, event };
+    return dropped ? { ok: true, event, dropped } : { ok: true, event };
   };
 }

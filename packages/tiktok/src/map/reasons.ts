@@ -12,6 +12,10 @@ export const REJECT_REASONS = {
   missing_identifier: { remember: true, text: "neither email nor phone is present" },
   invalid_email: { remember: true, text: "email is not a plausible address (and no valid phone)" },
   invalid_phone: { remember: true, text: "phone is not a valid number (and no valid email)" },
+  phone_needs_region: {
+    remember: true,
+    text: "phone has no country code and no region is set to read it (set phone_default_region, or map phone_region)",
+  },
   invalid_value: { remember: true, text: "value is not a non-negative number" },
   invalid_currency: { remember: true, text: "currency is not an ISO 4217 code" },
   invalid_num_items: { remember: true, text: "number of items is not a non-negative integer" },
