@@ -1,4 +1,6 @@
 import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
 import {
@@ -60,6 +62,50 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     await sandbox.close();
     await warehouse.close();
     await temp.drop();
+  });
+
+  it("plans without creating or writing anything, and plans every activation it can", async () => {
+    await writeFile(
+      path.join(cwd, "activations/broken.yml"),
+      activationYaml({ name: "broken", warehouse: "main", query: "select * from no_such_table", eventSetId: "7100000000000000002" }),
+    );
+    const r = await runFerry(["plan", "--samples", "1"], { cwd, env });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`new rows     ${ROWS.toLocaleString("en-US")} (no sync state readable yet: every row counts as new)`);
+    expect(r.stdout).toMatch(/broken[^\n]*\n[\s\S]*error {8}.*no_such_table.*\(warehouse "main", URL from \$SHOP_WAREHOUSE_URL\)/);
+    expect(r.stderr).toContain("1 of 2 activations could not be planned: broken (activations/broken.yml)");
+    // Nothing was created: no state schema, no tables.
+    expect(await warehouse.state.exists(temp.stateSchema)).toBe(false);
+    if (kind !== "sqlite") {
+      const schemas = await warehouse.execute("SELECT schema_name AS name FROM information_schema.schemata WHERE schema_name = ?", [
+        temp.stateSchema,
+      ]);
+      expect(schemas).toEqual([]);
+    }
+  });
+
+  it.runIf(kind === "postgres")("plans with a role that may only SELECT the source", async () => {
+    const role = `ferry_ro_${Math.random().toString(36).slice(2, 10)}`;
+    await warehouse.execute(`CREATE ROLE ${role} LOGIN`);
+    try {
+      await warehouse.execute(`GRANT SELECT ON orders TO ${role}`);
+      const url = new URL(temp.url);
+      url.username = role;
+      const readOnly = { ...env, SHOP_WAREHOUSE_URL: url.toString() };
+      const before = await runFerry(["plan"], { cwd, env: readOnly });
+      expect(before.code, before.stderr).toBe(0);
+      expect(before.stdout).toContain("every row counts as new");
+      // With the state readable, it counts only what is new.
+      expect((await runFerry(["run"], { cwd, env })).code).toBe(0);
+      await warehouse.execute(`GRANT USAGE ON SCHEMA ${temp.stateSchema} TO ${role}`);
+      await warehouse.execute(`GRANT SELECT ON ALL TABLES IN SCHEMA ${temp.stateSchema} TO ${role}`);
+      const after = await runFerry(["plan"], { cwd, env: readOnly });
+      expect(after.code, after.stderr).toBe(0);
+      expect(after.stdout).toContain("new rows     0\n");
+    } finally {
+      await warehouse.execute(`DROP OWNED BY ${role}`);
+      await warehouse.execute(`DROP ROLE ${role}`);
+    }
   });
 
   it("runs from the command line, prints a report, and sends nothing new the second time", async () => {

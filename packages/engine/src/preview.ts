@@ -10,15 +10,25 @@ export interface PlanPreview {
   samples: TikTokEvent[];
   /** Rejections met while looking for samples, by reason. */
   rejectedInSample: Partial<Record<RejectReason, number>>;
+  /**
+   * False when the warehouse has no sync state this connection can read (no run yet, or a role
+   * that may not read it): every row of the source then counts as new.
+   */
+  stateFound: boolean;
 }
 
-/** Counts the new rows and maps the first few, without sending or recording anything. */
+/**
+ * Counts the new rows and maps the first few, without sending, recording or creating anything:
+ * a role that may only read the source can preview.
+ */
 export async function preview(
   plan: SyncPlan,
   deps: { warehouse: Warehouse; clock?: () => number },
   options: { samples?: number; scan?: number } = {},
 ): Promise<PlanPreview> {
-  await deps.warehouse.state.ensure(plan.warehouse.stateSchema);
+  const stateFound = await deps.warehouse.state.exists(plan.warehouse.stateSchema);
+  // Without a state, every row is new: the segment is read as a full refresh reads it, without joins.
+  const fresh = stateFound ? {} : { fullRefresh: true };
   const mapper = createMapper({
     activation: plan.activation,
     event: plan.event,
@@ -31,9 +41,11 @@ export async function preview(
   // Rows never rejected are counted in the warehouse; the few with a remembered rejection are
   // read and checked here, the way a run checks them.
   const memory = rejectionMemory(plan);
-  let newRows = await deps.warehouse.countNewRows(plan.extraction, { remembered: false });
-  for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
-    for (const row of chunk) if (!memory.unchanged(row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
+  let newRows = await deps.warehouse.countNewRows(plan.extraction, stateFound ? { remembered: false } : fresh);
+  if (stateFound) {
+    for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
+      for (const row of chunk) if (!memory.unchanged(row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
+    }
   }
   const want = options.samples ?? 3;
   const scan = options.scan ?? 1000;
@@ -41,7 +53,7 @@ export async function preview(
   const rejectedInSample: PlanPreview["rejectedInSample"] = {};
   let scanned = 0;
   // Samples come from rows never rejected: a scan of bounded length, however many are remembered.
-  outer: for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: false })) {
+  outer: for await (const chunk of deps.warehouse.newRows(plan.extraction, stateFound ? { remembered: false } : fresh)) {
     for (const row of chunk) {
       if (samples.length >= want || ++scanned > scan) break outer;
       const result = mapper(row, row[PK_COLUMN] as string | null);
@@ -49,5 +61,5 @@ export async function preview(
       else rejectedInSample[result.reason] = (rejectedInSample[result.reason] ?? 0) + 1;
     }
   }
-  return { newRows, samples, rejectedInSample };
+  return { newRows, samples, rejectedInSample, stateFound };
 }

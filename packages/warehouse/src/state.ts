@@ -73,6 +73,11 @@ export interface AckLog {
 export interface StateStore {
   /** Creates the state schema and tables when missing (idempotent, safe to race). */
   ensure(stateSchema: string): Promise<void>;
+  /**
+   * Whether the state's tables exist and this connection can see them, creating nothing: what a
+   * read-only plan asks before it reads them.
+   */
+  exists(stateSchema: string): Promise<boolean>;
   /** Records a run; runs still marked running are marked interrupted (the caller holds the lock, so they are dead). */
   beginRun(stateSchema: string, run: RunRecord): Promise<void>;
   /** A log recording a run's acknowledgements in groups. */
@@ -387,6 +392,18 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
   }
 
   return {
+    async exists(schema) {
+      if (ensured.has(schema)) return true;
+      return run("query", async () => {
+        for (const name of ["acked", "rejected"] as const) {
+          const t = stateTableName(dialect, schema, name);
+          const found = await (t.schema ? db.schema.withSchema(t.schema) : db.schema).hasTable(t.table);
+          if (!found) return false;
+        }
+        return true;
+      });
+    },
+
     async ensure(schema) {
       if (ensured.has(schema)) return;
       await run("query", async () => {

@@ -10,7 +10,11 @@ rows (an anti-join against Ferry's sync state, run in the warehouse), the mappin
 TikTok fields, how many rows are new right now, and sample events exactly as they would be
 sent (identifiers already hashed).
 
-When the warehouse URL variable is not set, the plan is shown without counts or samples.
+It only reads: it creates and writes nothing, so a role that may only SELECT the source can
+run it (grant it SELECT on the state schema too, or every row counts as new). When the
+warehouse URL variable is not set, the plan is shown without counts or samples. An activation
+whose SQL fails is listed with the warehouse's message; the others are still planned, and the
+command exits 1.
 
 Arguments:
   paths…               activation files or directories (default: activations)
@@ -34,7 +38,7 @@ function describeSource(plan: SyncPlan): string {
   return `dbt model ${s.text} → ${relationName(s.relation)}`;
 }
 
-function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, io: Io): string {
+function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | undefined, failed: string | undefined, io: Io): string {
   const c = color(io);
   const lines = [
     `${c.bold(plan.activation)} ${c.dim(`(${plan.file})`)}`,
@@ -50,8 +54,12 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
       return `    ${m.field.padEnd(12)} ← ${from.padEnd(18)} ${c.dim(`${m.target}: ${m.sentAs}`)}`;
     }),
   ];
-  if (p) {
-    lines.push(`  new rows     ${c.bold(number(p.newRows))}`);
+  if (failed) {
+    lines.push(`  ${c.red("error")}        ${failed}`);
+  } else if (p) {
+    lines.push(
+      `  new rows     ${c.bold(number(p.newRows))}${p.stateFound ? "" : c.yellow(" (no sync state readable yet: every row counts as new)")}`,
+    );
     const rejected = Object.entries(p.rejectedInSample);
     if (rejected.length) lines.push(`  sampled rejections  ${rejected.map(([r, n]) => `${r}: ${n}`).join(", ")}`);
     if (p.samples.length) {
@@ -82,14 +90,19 @@ export async function plan(argv: string[], io: Io): Promise<number> {
     values.only?.split(",").map((s) => s.trim()),
   );
   const connections = new Connections(io.env);
-  const out: { plan: SyncPlan; preview?: PlanPreview; note?: string }[] = [];
+  const out: { plan: SyncPlan; preview?: PlanPreview; note?: string; error?: string }[] = [];
   try {
     for (const p of plans) {
       if (!io.env[p.warehouse.urlEnv]) {
         out.push({ plan: p, note: `not counted: $${p.warehouse.urlEnv} is not set` });
         continue;
       }
-      out.push({ plan: p, preview: await preview(p, { warehouse: connections.warehouse(p) }, { samples }) });
+      // One activation's broken SQL must not hide the plans of the others.
+      try {
+        out.push({ plan: p, preview: await preview(p, { warehouse: connections.warehouse(p) }, { samples }) });
+      } catch (error) {
+        out.push({ plan: p, error: `${(error as Error).message} (warehouse "${p.warehouse.name}", URL from $${p.warehouse.urlEnv})` });
+      }
     }
   } finally {
     await connections.close();
@@ -97,7 +110,14 @@ export async function plan(argv: string[], io: Io): Promise<number> {
   if (format === "json") {
     io.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
   } else {
-    io.stdout.write(out.map((o) => renderPlan(o.plan, o.preview, o.note, io)).join("\n"));
+    io.stdout.write(out.map((o) => renderPlan(o.plan, o.preview, o.note, o.error, io)).join("\n"));
+  }
+  const failed = out.filter((o) => o.error);
+  if (failed.length) {
+    io.stderr.write(
+      `${color(io, io.stderr.isTTY === true && !io.env["NO_COLOR"]).red("error")} ${failed.length} of ${out.length} activation${out.length === 1 ? "" : "s"} could not be planned: ${failed.map((o) => `${o.plan.activation} (${o.plan.file})`).join(", ")}\n`,
+    );
+    return EXIT.failed;
   }
   return EXIT.ok;
 }
