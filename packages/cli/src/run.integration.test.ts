@@ -108,6 +108,34 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     }
   });
 
+  it.runIf(kind === "postgres")("says once what failed and what to do, naming the warehouse and its variable", async () => {
+    const url = new URL(temp.url);
+    const failure = async (change: (u: URL) => void) => {
+      const u = new URL(url);
+      change(u);
+      const r = await runFerry(["run"], { cwd, env: { ...env, SHOP_WAREHOUSE_URL: u.toString() } });
+      expect(r.code).toBe(1);
+      return r.stdout;
+    };
+    const refused = await failure((u) => (u.port = "1"));
+    expect(refused).toContain('error Ferry could not connect to warehouse "main"');
+    expect(refused).toContain("$SHOP_WAREHOUSE_URL");
+    expect(refused.match(/ECONNREFUSED/g)).toHaveLength(1);
+    const stranger = await failure((u) => (u.username = "no_such_role_for_ferry"));
+    expect(stranger).toContain('error Warehouse "main" refused the credentials');
+    expect(stranger).toContain("Check the user and password in $SHOP_WAREHOUSE_URL");
+    const role = `ferry_np_${Math.random().toString(36).slice(2, 10)}`;
+    await warehouse.execute(`CREATE ROLE ${role} LOGIN`);
+    try {
+      const denied = await failure((u) => (u.username = role));
+      expect(denied).toContain('error Warehouse "main" refused this role an operation');
+      expect(denied).toContain('state schema "ferry"');
+    } finally {
+      await warehouse.execute(`DROP OWNED BY ${role}`);
+      await warehouse.execute(`DROP ROLE ${role}`);
+    }
+  });
+
   it("runs from the command line, prints a report, and sends nothing new the second time", async () => {
     const first = await runFerry(["run", "--format", "json"], { cwd, env });
     expect(first.code).toBe(0);

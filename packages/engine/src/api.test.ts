@@ -9,6 +9,7 @@ it("exports a small, reviewed public surface", async () => {
       "REJECT_REASONS",
       "compile",
       "deriveWarnings",
+      "describeFailure",
       "diffPlans",
       "preview",
       "relationName",

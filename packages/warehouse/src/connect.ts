@@ -7,7 +7,7 @@ import pg from "pg";
 import { to as copyTo } from "pg-copy-streams";
 import Cursor from "pg-cursor";
 import { dialectFor, type Dialect } from "./dialect.js";
-import { redact, WarehouseError } from "./errors.js";
+import { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
 import { KEY_TEXT_COLUMN, ownText, PK_COLUMN, renderFreshSql, renderNewRowsSql, renderSizeSql, type Extraction } from "./sql.js";
 import { createStateStore, type StateStore, type WithConnection } from "./state.js";
 
@@ -105,6 +105,27 @@ const unescapeCopy = (field: string) => field.replace(/\\(.)/gs, (_, c: string) 
  * knex prefixes driver errors with the statement, bindings inlined: values (hashes, or a
  * user's data in an upstream query) must not travel in error messages, so keep the driver's part.
  */
+/** Drivers' error codes by what the user does next; any other keeps the operation's kind. */
+const DRIVER_CODES: Record<string, WarehouseErrorCode> = {
+  ECONNREFUSED: "connection",
+  ENOTFOUND: "connection",
+  ETIMEDOUT: "connection",
+  ECONNRESET: "connection",
+  "3D000": "connection", // PostgreSQL: no such database
+  ER_BAD_DB_ERROR: "connection",
+  SQLITE_CANTOPEN: "connection",
+  "28P01": "authentication", // PostgreSQL: password authentication failed
+  "28000": "authentication", // PostgreSQL: no pg_hba.conf entry / role may not log in
+  ER_ACCESS_DENIED_ERROR: "authentication",
+  "42501": "permission", // PostgreSQL: insufficient privilege
+  ER_DBACCESS_DENIED_ERROR: "permission",
+  ER_TABLEACCESS_DENIED_ERROR: "permission",
+  ER_COLUMNACCESS_DENIED_ERROR: "permission",
+  ER_SPECIFIC_ACCESS_DENIED_ERROR: "permission",
+  SQLITE_READONLY: "permission",
+  SQLITE_PERM: "permission",
+};
+
 function driverMessage(message: string): string {
   // knex puts "run npm install <driver>" before a driver that failed to load, whatever the cause.
   message = message.replace(/^Knex: run\n\$ npm install \S+ --save\n/, "");
@@ -212,18 +233,7 @@ export function connect(url: string, options: ConnectOptions = {}): Warehouse {
   const wrap = (code: "connection" | "query", error: unknown): WarehouseError => {
     if (error instanceof WarehouseError) return error;
     const e = error as { message?: string; code?: string };
-    const connectionCodes = [
-      "ECONNREFUSED",
-      "ENOTFOUND",
-      "ETIMEDOUT",
-      "ECONNRESET",
-      "28P01",
-      "3D000",
-      "ER_ACCESS_DENIED_ERROR",
-      "ER_BAD_DB_ERROR",
-      "SQLITE_CANTOPEN",
-    ];
-    const kind = e.code && connectionCodes.includes(e.code) ? "connection" : code;
+    const kind = (e.code ? DRIVER_CODES[e.code] : undefined) ?? code;
     return new WarehouseError(kind, redact(driverMessage(e.message ?? String(error)), url));
   };
   const run = async <T>(code: "connection" | "query", fn: () => Promise<T>): Promise<T> => {

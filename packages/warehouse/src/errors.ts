@@ -1,5 +1,8 @@
-/** What the caller should do next: fix the connection, fix the query, wait for the other run. */
-export type WarehouseErrorCode = "connection" | "query" | "lock_held" | "unsupported";
+/**
+ * What the caller should do next: fix the connection, the credentials, the role's privileges or
+ * the query, or wait for the other run.
+ */
+export type WarehouseErrorCode = "connection" | "authentication" | "permission" | "query" | "lock_held" | "unsupported";
 
 export class WarehouseError extends Error {
   readonly kind: WarehouseErrorCode;

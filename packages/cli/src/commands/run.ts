@@ -1,4 +1,4 @@
-import { runPlans, type RunEvent, type RunReport } from "@ferry/engine";
+import { describeFailure, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { CommandError, duration, loadPlans, number } from "../context.js";
@@ -78,6 +78,11 @@ export function summary(report: RunReport, io: Io): string {
   const lines = [
     `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
   ];
+  if (k.rechecked) {
+    lines.push(
+      `  ${c.dim(`${number(k.rechecked)} row${k.rechecked === 1 ? "" : "s"} rejected before ${k.rechecked === 1 ? "was" : "were"} checked again (changed values or mapping): ${number(k.rejectedAgain ?? 0)} still rejected`)}`,
+    );
+  }
   if (k.eventsWithDropped) {
     const fields = Object.entries(k.droppedFields ?? {})
       .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => `${field} ${reason} ${number(n ?? 0)}`))
@@ -90,7 +95,11 @@ export function summary(report: RunReport, io: Io): string {
       `  ${c.dim(`retried: ${r.throttled} throttled, ${r.serverErrors} TikTok-side errors, ${r.network} network failures (${number(report.requests)} requests in all)`)}`,
     );
   }
-  if (report.error) lines.push(`  ${c.red("error")} ${report.error.message}`);
+  // Said once: by its warning, or here when the activation's warnings are off.
+  if (report.error && !report.warnings.some((w) => w.severity === "error")) {
+    const { title, fix } = describeFailure(report.error.kind, undefined);
+    lines.push(`  ${c.red("error")} ${title}: ${report.error.message}`, `    ${c.dim(`→ ${fix}`)}`);
+  }
   for (const w of report.warnings)
     lines.push(`  ${w.severity === "error" ? c.red("error") : c.yellow("warning")} ${w.message}`, `    ${c.dim(`→ ${w.fix}`)}`);
   const shown = report.samples.slice(0, 6);

@@ -94,7 +94,7 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
     sandbox.setFaults({ revokeTokenAfter: 7, errorRate: 0.2 });
     const plan = planFor(temp);
     const report = await run(plan, { warehouse, tiktok }, { concurrency: 3 });
-    expect(report).toMatchObject({ status: "failed", error: { kind: "auth", code: 40105 } });
+    expect(report).toMatchObject({ status: "failed", error: { kind: "tiktok_auth", code: 40105 } });
     const acked = await warehouse.execute(`SELECT event_id FROM ${temp.stateTable("acked")}`);
     expect(new Set(acked.map((r) => String(r["event_id"])))).toEqual(new Set(sandbox.acceptedIds()));
     expect(report.counts.sent).toBe(acked.length);

@@ -1,4 +1,5 @@
 import type { DropReason, RejectReason } from "@ferry/tiktok";
+import type { FailureKind } from "../failures.js";
 
 export type RunStatus = "success" | "failed" | "cancelled";
 
@@ -44,6 +45,10 @@ export interface RunReport {
     droppedFields?: Record<string, Partial<Record<DropReason, number>>>;
     /** Events sent with at least one field left out. */
     eventsWithDropped?: number;
+    /** Rows rejected by an earlier run, read again because their values or the mapping changed (in `read`). */
+    rechecked?: number;
+    /** Of those, rows rejected again (in `rejected`). */
+    rejectedAgain?: number;
   };
   rowsPerSecond: number;
   batches: number;
@@ -51,7 +56,8 @@ export interface RunReport {
   /** Requests TikTok made us repeat, by cause: what the network and the API put this run through. */
   retries: { throttled: number; serverErrors: number; network: number };
   samples: RejectedSample[];
-  error?: { kind: string; code: string | number | null; message: string };
+  /** Why the run stopped: `kind` says what a human does next (see describeFailure). */
+  error?: { kind: FailureKind; code: string | number | null; message: string };
   warnings: Warning[];
 }
 

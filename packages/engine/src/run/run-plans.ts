@@ -2,7 +2,8 @@ import type { SyncPlan } from "../compile/compile.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import { Connections } from "./connections.js";
 import type { RunEvent, RunReport } from "./report.js";
-import { run } from "./run.js";
+import { classifyError } from "../failures.js";
+import { run, warningSettings } from "./run.js";
 
 export interface RunPlansOptions {
   env: Readonly<Record<string, string | undefined>>;
@@ -15,7 +16,7 @@ export interface RunPlansOptions {
 
 /** The report of a run that could not start (missing variables, the lock held, the warehouse down). */
 function notStarted(plan: SyncPlan, options: RunPlansOptions, error: unknown): RunReport {
-  const e = error as { code?: string; kind?: string; message?: string };
+  const e = error as { code?: string; message?: string };
   const now = new Date().toISOString();
   const base = {
     reportVersion: 1 as const,
@@ -34,9 +35,9 @@ function notStarted(plan: SyncPlan, options: RunPlansOptions, error: unknown): R
     requests: 0,
     retries: { throttled: 0, serverErrors: 0, network: 0 },
     samples: [],
-    error: { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) },
+    error: { kind: classifyError(error), code: e.code ?? null, message: e.message ?? String(error) },
   };
-  return { ...base, warnings: deriveWarnings(base, plan.warnings) };
+  return { ...base, warnings: deriveWarnings(base, warningSettings(plan)) };
 }
 
 /**

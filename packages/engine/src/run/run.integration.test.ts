@@ -132,7 +132,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const plan = planFor(temp);
     sandbox.setFaults({ revokeTokenAfter: 2 });
     const failed = await run(plan, { warehouse, tiktok }, { concurrency: 1 });
-    expect(failed).toMatchObject({ status: "failed", error: { kind: "auth", code: 40105 } });
+    expect(failed).toMatchObject({ status: "failed", error: { kind: "tiktok_auth", code: 40105 } });
     expect(failed.warnings.map((w) => w.code)).toContain("auth_failed");
     const acknowledged = sandbox.acceptedIds().length;
     expect(acknowledged).toBe(200);
@@ -181,7 +181,10 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const base = { event_time: "purchased_at", email: "email", phone: "phone", value: "amount", order_id: "order_id" };
     const euros = remapped({ ...base, currency: { const: "EUR" } });
     expect((await preview(euros, { warehouse })).newRows).toBe(400);
-    expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 400, sent: 100, rejected: 300 });
+    const rechecked = await run(euros, { warehouse, tiktok });
+    expect(rechecked.counts).toMatchObject({ read: 400, sent: 100, rejected: 300, rechecked: 400, rejectedAgain: 300 });
+    // Reported when first seen: rows checked again do not make "300 of 400 rejected" a warning.
+    expect(rechecked.warnings.map((w) => w.code)).not.toContain("rejected_share");
     expect((await run(euros, { warehouse, tiktok })).counts).toMatchObject({ read: 0 });
     // So does a change that reads the same columns: a shop_id from the order id.
     const shops = remapped({ ...base, currency: { const: "EUR" }, shop_id: "order_id" });

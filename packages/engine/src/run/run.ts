@@ -10,9 +10,10 @@ import {
   type TikTokEvent,
   REJECT_REASONS,
 } from "@ferry/tiktok";
-import { PK_COLUMN, probeOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
+import { PK_COLUMN, probeOf, rememberedOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
+import { classifyError, classifyTikTok } from "../failures.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
 
@@ -62,6 +63,19 @@ class Batch {
     this.probes.push(probe);
   }
 }
+
+/** What deriveWarnings needs of a plan: its thresholds, and the names a fix line gives. */
+export const warningSettings = (plan: SyncPlan) => ({
+  ...plan.warnings,
+  maxEventAgeDays: plan.destination.maxEventAgeDays,
+  context: {
+    warehouse: plan.warehouse.name,
+    urlEnv: plan.warehouse.urlEnv,
+    stateSchema: plan.warehouse.stateSchema,
+    accessTokenEnv: plan.destination.accessTokenEnv,
+    file: plan.file,
+  },
+});
 
 /**
  * Runs a plan: streams the new rows, maps them, pushes full batches with bounded concurrency,
@@ -160,7 +174,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       samples,
       ...(failure ? { error: failure } : {}),
     };
-    return { ...base, warnings: deriveWarnings(base, { ...plan.warnings, maxEventAgeDays: plan.destination.maxEventAgeDays }) };
+    return { ...base, warnings: deriveWarnings(base, warningSettings(plan)) };
   };
 
   await warehouse.state.ensure(schema);
@@ -173,11 +187,11 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         eventSetId = await deps.tiktok.resolveEventSet(plan.destination.advertiserId, name);
       } catch (error) {
         const e = error as { kind?: string; code?: number; message: string };
-        failure = { kind: e.kind ?? "invalid", code: e.code ?? null, message: e.message };
+        failure = { kind: classifyTikTok(e.kind ?? "invalid", e.code), code: e.code ?? null, message: e.message };
       }
     }
     if (!dryRun && !failure && (!deps.tiktok || eventSetId === null)) {
-      failure = { kind: "bug", code: null, message: "a TikTok client is required to send" };
+      failure = { kind: "internal", code: null, message: "a TikTok client is required to send" };
     }
 
     const mapper = createMapper({
@@ -201,7 +215,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
 
     const fail = (error: unknown) => {
       const e = error as { kind?: string; code?: string | number; message?: string };
-      failure ??= { kind: e.kind ?? "internal", code: e.code ?? null, message: e.message ?? String(error) };
+      failure ??= { kind: classifyError(error), code: e.code ?? null, message: e.message ?? String(error) };
       stop.abort();
     };
     // Never throws: keys the state could not take count as not sent, and the run fails.
@@ -247,7 +261,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       retries.network += outcome.retries.network;
       if (outcome.status === "failed") {
         counts.notSent += keys.length;
-        failure ??= { kind: outcome.kind, code: outcome.code ?? null, message: outcome.message };
+        failure ??= { kind: classifyTikTok(outcome.kind, outcome.code), code: outcome.code ?? null, message: outcome.message };
         stop.abort();
         return;
       }
@@ -303,6 +317,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             const result = mapper(row, pkHash);
             if (memory.unchanged(row, result)) continue;
             counts.read++;
+            // Rejected before, read again because its values or the mapping changed.
+            const again = rememberedOf(row) !== undefined;
+            if (again) counts.rechecked = (counts.rechecked ?? 0) + 1;
             if (result.ok) {
               if (result.dropped) countDropped(result.dropped, row, pkHash!);
               batch.push(result.event, pkHash!, probeOf(row));
@@ -315,6 +332,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
               counts.deferred++;
               sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
             } else {
+              if (again) counts.rejectedAgain = (counts.rejectedAgain ?? 0) + 1;
               countRejection(result.reason);
               sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
               if (pkHash && REJECT_REASONS[result.reason].remember) {

@@ -1,39 +1,38 @@
+import { describeFailure, type FailureContext } from "../failures.js";
 import type { RunReport, Warning } from "../run/report.js";
 
 /** What in a run needs a human, for the activation's warning settings. Pure. */
 export function deriveWarnings(
   report: Omit<RunReport, "warnings">,
-  settings: { enabled: boolean; maxRejectedPercent: number; maxDroppedPercent?: number; maxEventAgeDays?: number },
+  settings: {
+    enabled: boolean;
+    maxRejectedPercent: number;
+    maxDroppedPercent?: number;
+    maxEventAgeDays?: number;
+    /** Names the fix lines give (warehouse, variables, file); never a value. */
+    context?: FailureContext;
+  },
 ): Warning[] {
   if (!settings.enabled) return [];
   const warnings: Warning[] = [];
   const { counts } = report;
   if (report.status === "failed" && report.error) {
-    if (report.error.kind === "auth") {
-      warnings.push({
-        code: "auth_failed",
-        severity: "error",
-        message: `TikTok refused the access token (${report.error.code}): ${report.error.message}`,
-        fix: "Generate a new long-lived access token in TikTok Business Center and update the secret named by destination.access_token_env.",
-      });
-    } else if (report.error.kind === "permission") {
-      warnings.push({
-        code: "permission_denied",
-        severity: "error",
-        message: `TikTok denied access to the advertiser or event set (${report.error.code}): ${report.error.message}`,
-        fix: "Check that the token's app has access to destination.advertiser_id and that destination.event_set_id belongs to it.",
-      });
-    } else {
-      warnings.push({
-        code: "run_failed",
-        severity: "error",
-        message: `The run failed (${report.error.kind}${report.error.code !== null ? ` ${report.error.code}` : ""}): ${report.error.message}`,
-        fix: "Nothing unacknowledged was recorded: the next run retries every unsent conversion. If it keeps failing, read the message above.",
-      });
-    }
+    const { kind, code, message } = report.error;
+    const { title, fix } = describeFailure(kind, settings.context);
+    warnings.push({
+      code: kind === "tiktok_auth" ? "auth_failed" : kind === "tiktok_permission" ? "permission_denied" : "run_failed",
+      severity: "error",
+      // The code only where it says more than the kind (a TikTok or database code).
+      message: `${title}${code !== null && code !== kind ? ` (${code})` : ""}: ${message}`,
+      fix,
+    });
   }
-  if (counts.read - counts.deferred > 0) {
-    const share = (100 * counts.rejected) / (counts.read - counts.deferred);
+  // Rows rejected before and checked again (after a mapping change) were reported when first
+  // seen: the share is of the rows new to this run, or a rerun would read "100% rejected".
+  const fresh = counts.read - counts.deferred - (counts.rechecked ?? 0);
+  const rejectedFresh = counts.rejected - (counts.rejectedAgain ?? 0);
+  if (fresh > 0) {
+    const share = (100 * rejectedFresh) / fresh;
     if (share > settings.maxRejectedPercent) {
       const reasons = Object.entries(counts.rejectedByReason)
         .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
@@ -42,7 +41,7 @@ export function deriveWarnings(
       warnings.push({
         code: "rejected_share",
         severity: "warning",
-        message: `${counts.rejected} of ${counts.read - counts.deferred} rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
+        message: `${rejectedFresh} of ${fresh} new rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
         fix: "Fix the rows upstream (they are retried once their values change) or the mapping; raise warnings.max_rejected_percent if this share is expected.",
       });
     }

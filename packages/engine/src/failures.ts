@@ -1,0 +1,126 @@
+/**
+ * One classification of what stops a run, by what a human does next, used by the run report,
+ * its warnings, the CLI and the action alike (Segment's action-destinations' idea).
+ */
+export type FailureKind =
+  | "config"
+  | "connection"
+  | "authentication"
+  | "permission"
+  | "query"
+  | "lock_held"
+  | "tiktok_auth"
+  | "tiktok_permission"
+  | "tiktok_throttled"
+  | "tiktok_unavailable"
+  | "tiktok_refused"
+  | "internal";
+
+/** Where the run was pointed: names only, never a value. */
+export interface FailureContext {
+  warehouse: string;
+  urlEnv: string;
+  stateSchema: string;
+  accessTokenEnv: string;
+  file?: string;
+}
+
+// TikTok's codes for throttling, and the gateway's HTTP 429: a run that gave up on them was throttled.
+const THROTTLE_CODES = new Set<string | number>([40100, 40132, 61000, 429]);
+
+/** The kind of a failure thrown by the warehouse, the environment or the engine itself. */
+export function classifyError(error: unknown): FailureKind {
+  const e = error as { kind?: string; name?: string };
+  switch (e.kind) {
+    case "config":
+    case "unsupported":
+      return "config";
+    case "connection":
+    case "authentication":
+    case "permission":
+    case "query":
+    case "lock_held":
+      return e.kind;
+    default:
+      return "internal";
+  }
+}
+
+/** The kind of a TikTok answer the client gave up on (its own taxonomy: auth, permission, …). */
+export function classifyTikTok(kind: string, code: string | number | null | undefined): FailureKind {
+  if (kind === "auth") return "tiktok_auth";
+  if (kind === "permission") return "tiktok_permission";
+  if (kind === "invalid") return "tiktok_refused";
+  if (kind === "retryable")
+    return code !== undefined && code !== null && THROTTLE_CODES.has(code) ? "tiktok_throttled" : "tiktok_unavailable";
+  return "internal";
+}
+
+/** A failure's headline and the one thing to do about it, naming what the run was pointed at. */
+export function describeFailure(kind: string, ctx: FailureContext | undefined): { title: string; fix: string } {
+  const w = ctx ? `warehouse "${ctx.warehouse}"` : "the warehouse";
+  const url = ctx ? `$${ctx.urlEnv}` : "the warehouse URL variable";
+  const token = ctx ? `$${ctx.accessTokenEnv}` : "the access token variable";
+  switch (kind as FailureKind) {
+    case "config":
+      return {
+        title: "The run could not start",
+        fix: "Set what the message names (in GitHub Actions: a secret, passed in the step's env:), then run again.",
+      };
+    case "connection":
+      return {
+        title: `Ferry could not connect to ${w}`,
+        fix: `Check the host, port and database in ${url}, and that this machine or runner can reach the warehouse (firewall, IP allow-list).`,
+      };
+    case "authentication":
+      return {
+        title: `${w[0]!.toUpperCase()}${w.slice(1)} refused the credentials`,
+        fix: `Check the user and password in ${url} (its value is never printed).`,
+      };
+    case "permission":
+      return {
+        title: `${w[0]!.toUpperCase()}${w.slice(1)} refused this role an operation`,
+        fix: `Grant the role in ${url} SELECT on the source and the right to create and write the state schema "${ctx?.stateSchema ?? "ferry"}" (README: Privileges).`,
+      };
+    case "query":
+      return {
+        title: `A query on ${w} failed`,
+        fix: `Run \`ferry plan\` to see the SQL; check the source and the mapped column names${ctx?.file ? ` in ${ctx.file}` : ""}.`,
+      };
+    case "lock_held":
+      return {
+        title: "Another run of this activation holds its lock",
+        fix: "Nothing to do if a run is in progress: the next run takes what is still new. A lock is released when the run holding it ends, or its process dies.",
+      };
+    case "tiktok_auth":
+      return {
+        title: "TikTok refused the access token",
+        fix: `Generate a new access token in the offline event set's settings (Events Manager) and update the secret named ${token}.`,
+      };
+    case "tiktok_permission":
+      return {
+        title: "TikTok denied access to the advertiser or event set",
+        fix: "Check that the token belongs to destination.advertiser_id and that destination.event_set_id is one of its offline event sets.",
+      };
+    case "tiktok_throttled":
+      return {
+        title: "TikTok kept throttling the requests",
+        fix: "Nothing unsent was recorded: the next run sends it. If it recurs, lower the requests in flight (--concurrency, or the action's concurrency input).",
+      };
+    case "tiktok_unavailable":
+      return {
+        title: "TikTok kept failing on its side",
+        fix: "Nothing unsent was recorded: the next run sends it. If it lasts, check TikTok's status.",
+      };
+    case "tiktok_refused":
+      return {
+        title: "TikTok refused a request",
+        fix: "Read TikTok's message: it names the field. Nothing unsent was recorded.",
+      };
+    default:
+      return {
+        title: "Ferry failed unexpectedly",
+        fix: "Nothing unacknowledged was recorded: the next run retries. This is a bug in Ferry: please report it with the command you ran (not your data or secrets).",
+      };
+  }
+}
