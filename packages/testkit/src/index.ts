@@ -1,4 +1,5 @@
 export { activationYaml, DBT_SHOP, writeDbtShopManifest } from "./fixtures.js";
+export { planFor } from "./plans.js";
 export {
   categoryOf,
   createOrders,

@@ -84,7 +84,13 @@ export interface StateStore {
   ackLog(stateSchema: string, activation: string, runId: string): AckLog;
   /** Records acknowledgements at once (an ackLog flushed after one add). */
   recordAcked(stateSchema: string, activation: string, runId: string, rows: readonly AckedRow[]): Promise<void>;
+  /** Records rejections; of rows with the same key, the last is kept. */
   recordRejected(stateSchema: string, activation: string, runId: string, rows: readonly RejectedRow[]): Promise<void>;
+  /**
+   * Fingerprints of the rows remembered as rejected for an empty primary key: such a row has no
+   * key for the new-rows query to join on, so the run tells it apart by its values.
+   */
+  keylessRejections(stateSchema: string, activation: string): Promise<Set<string>>;
   /**
    * Refreshes the planner's statistics of the state tables. After a large first run the next
    * run's anti-join otherwise plans against an "empty" acked table (measured on PostgreSQL at
@@ -534,7 +540,16 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
       return Number((result as { rowCount?: number }).rowCount ?? 0);
     },
 
-    async recordRejected(schema, activation, runId, rows) {
+    async keylessRejections(schema, activation) {
+      const rows = await run("query", () =>
+        table(schema, "rejected").select("fingerprint").where({ activation, reason: "missing_primary_key" }),
+      );
+      return new Set((rows as { fingerprint: string }[]).map((r) => r.fingerprint));
+    },
+
+    async recordRejected(schema, activation, runId, given) {
+      // One statement may not upsert a key twice (PostgreSQL refuses the whole statement).
+      const rows = given.length > 1 ? [...new Map(given.map((r) => [r.pkHash, r])).values()] : given;
       if (rows.length === 0) return;
       const at = Date.now();
       const merged = ["fingerprint", "reason", "message", "run_id", "rejected_at"];

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
-import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import {
   activationYaml,
   createOrders,
   createTempWarehouse,
   expectedSent,
   insertOrders,
+  planFor as planForFile,
   SEED,
   seedNote,
   type TempWarehouse,
@@ -14,7 +14,7 @@ import { createTikTokClient, type TikTokClient } from "@ferry/tiktok";
 import { startSandbox, type FaultScript, type Sandbox } from "@ferry/tiktok-sandbox";
 import { connect, type Warehouse } from "@ferry/warehouse";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { compile, type SyncPlan } from "../compile/compile.js";
+import type { SyncPlan } from "../compile/compile.js";
 import type { RunReport } from "./report.js";
 import { run } from "./run.js";
 
@@ -23,22 +23,8 @@ const ROWS = 2000;
 // Small batches: about 60 requests, so every fault script meets every seed (a 20% fault missing
 // all of them: p ≈ 1e-6).
 
-function planFor(temp: TempWarehouse, query = "select * from orders"): SyncPlan {
-  const parsed = parseActivation(activationYaml({ query, batchSize: 20 }), "a.yml");
-  const project = parseProject(
-    `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
-    "ferry.yml",
-  );
-  if (!parsed.ok || !project.ok) throw new Error("fixture must be valid");
-  return compile(
-    {
-      file: "a.yml",
-      activation: { ...parsed.value, source: { ...parsed.value.source, warehouse: "main" } },
-      project: { file: "ferry.yml", project: project.value as Project },
-    },
-    { WH: temp.url },
-  );
-}
+const planFor = (temp: TempWarehouse, query = "select * from orders"): SyncPlan =>
+  planForFile(temp, activationYaml({ query, batchSize: 20 }));
 
 describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
   let temp: TempWarehouse;

@@ -62,7 +62,14 @@ export interface RunReport {
 }
 
 export type WarningCode =
-  "run_failed" | "auth_failed" | "permission_denied" | "rejected_share" | "dropped_share" | "events_too_old" | "tiktok_refused";
+  | "run_failed"
+  | "auth_failed"
+  | "permission_denied"
+  | "rejected_share"
+  | "dropped_share"
+  | "duplicate_keys"
+  | "events_too_old"
+  | "tiktok_refused";
 
 export interface Warning {
   code: WarningCode;

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import {
   activationYaml,
   ALL_WAREHOUSES,
@@ -8,6 +7,7 @@ import {
   describeWarehouses,
   expectedSent,
   insertOrders,
+  planFor,
   rawEmailOf,
   rawPhoneOf,
   type TempWarehouse,
@@ -16,22 +16,10 @@ import { createTikTokClient, type TikTokClient } from "@ferry/tiktok";
 import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
 import { connect, type Warehouse } from "@ferry/warehouse";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { compile, type SyncPlan } from "../compile/compile.js";
 import { preview } from "../preview.js";
 import { run } from "./run.js";
 
 const NOW = Date.now();
-
-function planFor(temp: TempWarehouse, yaml = activationYaml({ query: "select * from orders", batchSize: 100 })): SyncPlan {
-  const parsed = parseActivation(yaml, "a.yml");
-  const project = parseProject(
-    `version: 1\nwarehouses:\n  main:\n    url_env: WH\n    state_schema: ${temp.stateSchema}\ndefaults:\n  phone_default_region: FR\n`,
-    "ferry.yml",
-  );
-  if (!parsed.ok || !project.ok) throw new Error("fixture must be valid");
-  const activation = { ...parsed.value, source: { ...parsed.value.source, warehouse: "main" } };
-  return compile({ file: "a.yml", activation, project: { file: "ferry.yml", project: project.value as Project } }, { WH: temp.url });
-}
 
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
   let temp: TempWarehouse;

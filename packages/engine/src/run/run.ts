@@ -13,6 +13,7 @@ import {
 import { PK_COLUMN, probeOf, rememberedOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
+import { SeenKeys } from "./seen-keys.js";
 import { classifyError, classifyTikTok } from "../failures.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
@@ -204,6 +205,10 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       now: Math.floor(started / 1000),
     });
     const memory = rejectionMemory(plan);
+    // The first row of a key stands for the conversion; its repeats are duplicates.
+    const seen = new SeenKeys();
+    // Rows with an empty key are remembered by their values, which the new-rows query cannot join on.
+    const keyless = await warehouse.state.keylessRejections(schema, name);
     const stop = new AbortController();
     const onAbort = () => stop.abort();
     deps.signal?.addEventListener("abort", onAbort);
@@ -315,10 +320,25 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           for (const row of chunk) {
             const pkHash = row[PK_COLUMN] as string | null;
             const result = mapper(row, pkHash);
-            if (memory.unchanged(row, result)) continue;
-            counts.read++;
+            if (memory.unchanged(row, result)) {
+              // Its key is settled: a repeat of it later in this run is not a first row.
+              if (pkHash) seen.add(pkHash);
+              continue;
+            }
+            const keylessPrint = pkHash ? undefined : memory.fingerprint(row);
+            if (keylessPrint !== undefined && keyless.has(keylessPrint)) continue;
             // Rejected before, read again because its values or the mapping changed.
             const again = rememberedOf(row) !== undefined;
+            if (pkHash && !seen.add(pkHash)) {
+              // A repeat of a key an earlier run rejected was reported then: pass it over, as
+              // the anti-join passes over the repeats of a key that was sent.
+              if (again) continue;
+              counts.read++;
+              countRejection("duplicate_primary_key");
+              sample("duplicate_primary_key", "primary_key", row, eventId(name, pkHash));
+              continue;
+            }
+            counts.read++;
             if (again) counts.rechecked = (counts.rechecked ?? 0) + 1;
             if (result.ok) {
               if (result.dropped) countDropped(result.dropped, row, pkHash!);
@@ -337,6 +357,11 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
               sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
               if (pkHash && REJECT_REASONS[result.reason].remember) {
                 rejections.push({ pkHash, fingerprint: memory.fingerprint(row), reason: result.reason });
+              } else if (keylessPrint !== undefined) {
+                // Kept under its fingerprint ("~", never a hex key hash); an identical row later in
+                // this run is passed over like a remembered one.
+                keyless.add(keylessPrint);
+                rejections.push({ pkHash: `~${keylessPrint}`, fingerprint: keylessPrint, reason: result.reason });
               }
             }
           }

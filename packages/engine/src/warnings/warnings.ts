@@ -65,6 +65,15 @@ export function deriveWarnings(
       });
     }
   }
+  const duplicates = counts.rejectedByReason.duplicate_primary_key ?? 0;
+  if (duplicates > 0) {
+    warnings.push({
+      code: "duplicate_keys",
+      severity: "warning",
+      message: `${duplicates} row${duplicates === 1 ? " repeats" : "s repeat"} a primary key already read in this run: the first row of each key was used.`,
+      fix: "Make source.primary_key unique: add the column that tells the rows apart, or keep one row a key in the query.",
+    });
+  }
   const tooOld = counts.rejectedByReason.event_too_old ?? 0;
   if (tooOld > 0) {
     warnings.push({

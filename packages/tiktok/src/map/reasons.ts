@@ -5,7 +5,10 @@
  * event in the future) is not remembered.
  */
 export const REJECT_REASONS = {
-  missing_primary_key: { remember: false, text: "a primary-key column is empty" },
+  // Remembered by a fingerprint of the row's values, which stand in for the missing key.
+  missing_primary_key: { remember: true, text: "a primary-key column is empty" },
+  // The source repeats a key: its first row in a run stands for the conversion.
+  duplicate_primary_key: { remember: false, text: "another row of this run has the same primary key (the first was used)" },
   invalid_event_time: { remember: true, text: "event time is missing or not a date/time" },
   event_too_old: { remember: true, text: "event is older than the attribution window (not sent)" },
   event_in_future: { remember: false, text: "event time is in the future (deferred: read again by later runs)" },
