@@ -136,6 +136,36 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     }
   });
 
+  it("lists the rows remembered as rejected, by key, reason and when, as a table, JSON or CSV", async () => {
+    expect((await runFerry(["state", "rejected", "orders"], { cwd, env })).stdout).toBe("no rejected rows remembered\n");
+    expect((await runFerry(["run"], { cwd, env })).code).toBe(0);
+    const table = await runFerry(["state", "rejected", "orders", "--reason", "invalid_email"], { cwd, env });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^key +reason +first seen +last seen +TikTok's message\n/);
+    expect(table.stdout).toMatch(/\norder_id=5 +invalid_email +\d{4}-\d\d-\d\dT/);
+    expect(table.stdout).toContain(`${(ROWS / 10).toLocaleString("en-US")} rows\n`);
+    // The rows a run rejects are the ones listed: no personal data, keys read back from the source.
+    const json = JSON.parse((await runFerry(["state", "rejected", "orders", "--format", "json"], { cwd, env })).stdout) as {
+      key: Record<string, string> | null;
+      reason: string;
+      inSource: boolean;
+    }[];
+    const state = await warehouse.state.show(temp.stateSchema, "orders");
+    expect(json).toHaveLength(Object.values(state.rejected).reduce((a, b) => a + b, 0));
+    expect(json.every((r) => r.key !== null && r.inSource)).toBe(true);
+    expect(JSON.stringify(json).toLowerCase()).not.toContain("@example.com");
+    // A row deleted upstream is still remembered, and says so.
+    await warehouse.execute("DELETE FROM orders WHERE order_id = 5");
+    const csv = (
+      await runFerry(["state", "rejected", "orders", "--reason", "invalid_email", "--format", "csv"], { cwd, env })
+    ).stdout.split("\n");
+    expect(csv[0]).toBe("order_id,event_id,reason,message,first_seen,last_seen,in_source");
+    expect(csv.find((l) => l.includes(",false"))).toMatch(/^,orders:[0-9a-f]{32},invalid_email,,\d{4}-/);
+    const bad = await runFerry(["state", "rejected", "orders", "--reason", "invalid_emial"], { cwd, env });
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('--reason: no reason "invalid_emial" (did you mean "invalid_email"');
+  });
+
   it("runs from the command line, prints a report, and sends nothing new the second time", async () => {
     const first = await runFerry(["run", "--format", "json"], { cwd, env });
     expect(first.code).toBe(0);

@@ -12,4 +12,4 @@ export {
   type Extraction,
   type Relation,
 } from "./sql.js";
-export type { AckedRow, RejectedRow, RunRecord, StateStore, StateSummary } from "./state.js";
+export type { AckedRow, RejectedRow, RejectionRecord, RunRecord, StateStore, StateSummary } from "./state.js";

@@ -45,6 +45,19 @@ export interface RunRecord {
   dryRun: boolean;
 }
 
+/** A remembered rejection, as `ferry state rejected` lists it: no value of the row, only its key's hash. */
+export interface RejectionRecord {
+  /** SHA-256 of the key; for a row with an empty key, "~" and the fingerprint of its values. */
+  pkHash: string;
+  reason: string;
+  /** TikTok's message, for a refusal by the API. */
+  message: string | null;
+  /** When a run first rejected the row (null for rejections recorded before it was kept). */
+  firstSeenAt: number | null;
+  /** When a run last rejected it. */
+  lastSeenAt: number;
+}
+
 export interface StateSummary {
   activation: string;
   acked: number;
@@ -91,6 +104,8 @@ export interface StateStore {
    * key for the new-rows query to join on, so the run tells it apart by its values.
    */
   keylessRejections(stateSchema: string, activation: string): Promise<Set<string>>;
+  /** The activation's remembered rejections, oldest first; only those of `reason` when given. */
+  rejections(stateSchema: string, activation: string, options?: { reason?: string }): Promise<RejectionRecord[]>;
   /**
    * Refreshes the planner's statistics of the state tables. After a large first run the next
    * run's anti-join otherwise plans against an "empty" acked table (measured on PostgreSQL at
@@ -451,6 +466,8 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
           t.string("message", 500);
           t.string("run_id", 40).notNullable();
           t.bigInteger("rejected_at").notNullable();
+          // Kept as the row is rejected again: when it first was (rejected_at is the last time).
+          t.bigInteger("first_rejected_at");
           t.primary(["activation", "pk_hash"]);
         });
         await createTable(schema, "runs", (t) => {
@@ -547,6 +564,22 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
       return new Set((rows as { fingerprint: string }[]).map((r) => r.fingerprint));
     },
 
+    async rejections(schema, activation, options = {}) {
+      const rows = (await run("query", () =>
+        table(schema, "rejected")
+          .select("pk_hash", "reason", "message", "first_rejected_at", "rejected_at")
+          .where({ activation, ...(options.reason ? { reason: options.reason } : {}) })
+          .orderBy([{ column: "rejected_at" }, { column: "pk_hash" }]),
+      )) as { pk_hash: string; reason: string; message: string | null; first_rejected_at: unknown; rejected_at: unknown }[];
+      return rows.map((r) => ({
+        pkHash: r.pk_hash,
+        reason: r.reason,
+        message: r.message,
+        firstSeenAt: r.first_rejected_at == null ? null : Number(r.first_rejected_at),
+        lastSeenAt: Number(r.rejected_at),
+      }));
+    },
+
     async recordRejected(schema, activation, runId, given) {
       // One statement may not upsert a key twice (PostgreSQL refuses the whole statement).
       const rows = given.length > 1 ? [...new Map(given.map((r) => [r.pkHash, r])).values()] : given;
@@ -558,8 +591,8 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
           await insertSqlite(
             schema,
             "rejected",
-            ["activation", "pk_hash", ...merged],
-            rows.map((r) => [activation, r.pkHash, r.fingerprint, r.reason, r.message?.slice(0, 500) ?? null, runId, at]),
+            ["activation", "pk_hash", ...merged, "first_rejected_at"],
+            rows.map((r) => [activation, r.pkHash, r.fingerprint, r.reason, r.message?.slice(0, 500) ?? null, runId, at, at]),
             `ON CONFLICT (activation, pk_hash) DO UPDATE SET ${merged.map((c) => `${c} = excluded.${c}`).join(", ")}`,
           );
           return;
@@ -575,6 +608,7 @@ export function createStateStore(db: Knex, dialect: Dialect, run: Runner, withCo
                 message: r.message?.slice(0, 500) ?? null,
                 run_id: runId,
                 rejected_at: at,
+                first_rejected_at: at,
               })),
             )
             .onConflict(["activation", "pk_hash"])

@@ -13,6 +13,7 @@ import {
 import { PK_COLUMN, probeOf, rememberedOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
+import { keyIsPersonal } from "../rejections.js";
 import { SeenKeys } from "./seen-keys.js";
 import { classifyError, classifyTikTok } from "../failures.js";
 import { deriveWarnings } from "../warnings/warnings.js";
@@ -116,9 +117,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
   const retries = { throttled: 0, serverErrors: 0, network: 0 };
   let eventSetId: string | null = plan.destination.eventSetId ?? null;
   let failure: RunReport["error"] | undefined;
-  const piiKey = plan.extraction.primaryKey.some((column) =>
-    plan.mapping.some((m) => m.pii && "column" in m.from && m.from.column === column),
-  );
+  const piiKey = keyIsPersonal(plan);
 
   const sample = (
     reason: RejectReason | DropReason,
