@@ -84,6 +84,28 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     }
   });
 
+  it("names the mapping field and its line when a mapped column is missing, not Ferry's SQL", async () => {
+    await writeFile(
+      path.join(cwd, "activations/orders.yml"),
+      activationYaml({
+        name: "orders",
+        warehouse: "main",
+        query: "select * from orders",
+        mapping: { event_time: "purchased_at", email: "customer_mail", phone: "phone" },
+      }),
+    );
+    const expected = 'mapping.email names column "customer_mail", which the source does not have (activations/orders.yml:15:10)';
+    const plan = await runFerry(["plan"], { cwd, env });
+    expect(plan.code).toBe(1);
+    expect(plan.stdout).toContain(expected);
+    const run = await runFerry(["run", "--format", "json"], { cwd, env });
+    expect(run.code).toBe(1);
+    const [report] = JSON.parse(run.stdout);
+    expect(report.error).toMatchObject({ kind: "query", message: expected });
+    expect(report.warnings[0].message).toBe(`A query on warehouse "main" failed: ${expected}`);
+    expect(run.stdout).not.toMatch(/\bs\.customer_mail|__ferry/);
+  });
+
   it.runIf(kind === "postgres")("plans with a role that may only SELECT the source", async () => {
     const role = `ferry_ro_${Math.random().toString(36).slice(2, 10)}`;
     await warehouse.execute(`CREATE ROLE ${role} LOGIN`);

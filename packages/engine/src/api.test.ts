@@ -11,6 +11,8 @@ it("exports a small, reviewed public surface", async () => {
       "deriveWarnings",
       "describeFailure",
       "diffPlans",
+      "explainColumnError",
+      "listRejections",
       "preview",
       "relationName",
       "run",

@@ -1,3 +1,5 @@
+import type { SyncPlan } from "./compile/compile.js";
+
 /**
  * One classification of what stops a run, by what a human does next, used by the run report,
  * its warnings, the CLI and the action alike (Segment's action-destinations' idea).
@@ -44,6 +46,36 @@ export function classifyError(error: unknown): FailureKind {
     default:
       return "internal";
   }
+}
+
+/** How each warehouse says a column is missing (PostgreSQL, MySQL/MariaDB, SQLite). */
+const MISSING_COLUMN = [
+  /column "?(?:\w+\.)?([^"\s]+?)"? does not exist/i,
+  /Unknown column '(?:[^'.]+\.)?([^']+)'/i,
+  /no such column: (?:\w+\.)?(\S+)/i,
+];
+
+type Located = Pick<SyncPlan, "file" | "positions" | "mapping" | "mappingSpec" | "extraction">;
+
+/**
+ * A warehouse's "no such column" about a column the activation maps, said in the activation's
+ * terms: the field that names it and where, instead of Ferry's SQL and its table aliases.
+ */
+export function explainColumnError(message: string, plan: Located): string | undefined {
+  const column = MISSING_COLUMN.map((re) => re.exec(message)?.[1]).find((c) => c !== undefined);
+  if (column === undefined) return undefined;
+  const same = (c: string) => c.toLowerCase() === column.toLowerCase();
+  const mapped = plan.mapping.find((m) => "column" in m.from && same(m.from.column));
+  const field = mapped
+    ? `mapping.${mapped.field}`
+    : plan.mappingSpec.phone_region !== undefined && same(plan.mappingSpec.phone_region)
+      ? "mapping.phone_region"
+      : plan.extraction.primaryKey.some(same)
+        ? "source.primary_key"
+        : undefined;
+  if (field === undefined) return undefined;
+  const at = plan.positions?.[field];
+  return `${field} names column "${column}", which the source does not have (${plan.file}${at ? `:${at.line}:${at.column}` : ""})`;
 }
 
 /** The kind of a TikTok answer the client gave up on (its own taxonomy: auth, permission, …). */

@@ -20,6 +20,11 @@ export interface LoadedActivation {
   project: LoadedProject;
   /** For a dbt_model source: the relation the manifest gives it (absent without a manifest). */
   dbt?: DbtRelation & { manifest: string };
+  /**
+   * Where the fields that name source columns are written ("mapping.email", "source.primary_key"),
+   * so that an error the warehouse reports about a column can point at the line that names it.
+   */
+  positions?: Record<string, { line: number; column: number }>;
 }
 
 export interface LoadResult {
@@ -132,7 +137,10 @@ export async function loadActivations(
     issues.push(...result.issues);
     const project = await projectFor(path.dirname(file));
     if (result.ok) {
-      activations.push({ file: rel(file), activation: result.value, project });
+      const positions: Record<string, { line: number; column: number }> = {};
+      for (const key of Object.keys(result.value.mapping)) positions[`mapping.${key}`] = locateField(source, ["mapping", key]);
+      positions["source.primary_key"] = locateField(source, ["source", "primary_key"]);
+      activations.push({ file: rel(file), activation: result.value, project, positions });
       sources.set(rel(file), source);
     }
   }

@@ -1,4 +1,4 @@
-import { Connections, preview, relationName, type PlanPreview, type SyncPlan } from "@ferry/engine";
+import { Connections, explainColumnError, preview, relationName, type PlanPreview, type SyncPlan } from "@ferry/engine";
 import { formatOf, parse } from "../args.js";
 import { loadPlans, number } from "../context.js";
 import { color, EXIT, UsageError, type Io } from "../io.js";
@@ -70,7 +70,21 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
     lines.push(`  new rows     ${c.yellow(note)}`);
   }
   if (plan.sql) {
-    lines.push("  SQL", ...plan.sql.text.split("\n").map((l) => `    ${c.dim(l)}`));
+    // The user's query first, as written; then what Ferry wraps around it to select the new rows.
+    const query = plan.source.kind === "query" ? plan.source.text.trim().replace(/;\s*$/, "") : undefined;
+    if (query && plan.sql.text.includes(query)) {
+      lines.push(
+        "  source query",
+        ...query.split("\n").map((l) => `    ${l}`),
+        "  new rows: Ferry's SQL around it",
+        ...plan.sql.text
+          .replace(query, "<the source query above>")
+          .split("\n")
+          .map((l) => `    ${c.dim(l)}`),
+      );
+    } else {
+      lines.push("  SQL", ...plan.sql.text.split("\n").map((l) => `    ${c.dim(l)}`));
+    }
   }
   return `${lines.join("\n")}\n`;
 }
@@ -101,7 +115,9 @@ export async function plan(argv: string[], io: Io): Promise<number> {
       try {
         out.push({ plan: p, preview: await preview(p, { warehouse: connections.warehouse(p) }, { samples }) });
       } catch (error) {
-        out.push({ plan: p, error: `${(error as Error).message} (warehouse "${p.warehouse.name}", URL from $${p.warehouse.urlEnv})` });
+        const message = (error as Error).message;
+        const explained = explainColumnError(message, p);
+        out.push({ plan: p, error: explained ?? `${message} (warehouse "${p.warehouse.name}", URL from $${p.warehouse.urlEnv})` });
       }
     }
   } finally {

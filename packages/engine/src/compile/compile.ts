@@ -9,6 +9,8 @@ export interface SyncPlan {
   planVersion: 1;
   activation: string;
   file: string;
+  /** Where the fields naming source columns are written in `file` (see LoadedActivation.positions). */
+  positions?: Record<string, { line: number; column: number }>;
   description?: string;
   /** Hash of everything below: equal hashes, equal behaviour. */
   contentHash: string;
@@ -160,6 +162,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     planVersion: 1,
     activation: a.name,
     file: loaded.file,
+    ...(loaded.positions ? { positions: loaded.positions } : {}),
     ...(a.description ? { description: a.description } : {}),
     event: a.event,
     destination: {
@@ -188,7 +191,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     },
   };
   // The file path and the dialect-specific SQL are where, not what: they stay out of the hash.
-  const { file: _file, sql: _sql, warehouse, ...hashed } = body;
+  const { file: _file, positions: _positions, sql: _sql, warehouse, ...hashed } = body;
   const contentHash = sha256(canonicalJson({ ...hashed, warehouse: { ...warehouse, dialect: null } })).slice(0, 16);
   return { ...body, contentHash };
 }

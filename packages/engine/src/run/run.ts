@@ -15,7 +15,7 @@ import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
 import { keyIsPersonal } from "../rejections.js";
 import { SeenKeys } from "./seen-keys.js";
-import { classifyError, classifyTikTok } from "../failures.js";
+import { classifyError, classifyTikTok, explainColumnError } from "../failures.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
 
@@ -219,7 +219,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
 
     const fail = (error: unknown) => {
       const e = error as { kind?: string; code?: string | number; message?: string };
-      failure ??= { kind: classifyError(error), code: e.code ?? null, message: e.message ?? String(error) };
+      const kind = classifyError(error);
+      const message = e.message ?? String(error);
+      failure ??= { kind, code: e.code ?? null, message: (kind === "query" && explainColumnError(message, plan)) || message };
       stop.abort();
     };
     // Never throws: keys the state could not take count as not sent, and the run fails.
