@@ -72,7 +72,9 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     const r = await runFerry(["plan", "--samples", "1"], { cwd, env });
     expect(r.code).toBe(1);
     expect(r.stdout).toContain(`new rows     ${ROWS.toLocaleString("en-US")} (no sync state readable yet: every row counts as new)`);
-    expect(r.stdout).toMatch(/broken[^\n]*\n[\s\S]*error {8}.*no_such_table.*\(warehouse "main", URL from \$SHOP_WAREHOUSE_URL\)/);
+    expect(r.stdout).toMatch(
+      /broken[^\n]*\n[\s\S]*error {8}.*no_such_table.*\(activations\/broken\.yml:10:10; warehouse "main", URL from \$SHOP_WAREHOUSE_URL\)/,
+    );
     expect(r.stderr).toContain("1 of 2 activations could not be planned: broken (activations/broken.yml)");
     // Nothing was created: no state schema, no tables.
     expect(await warehouse.state.exists(temp.stateSchema)).toBe(false);

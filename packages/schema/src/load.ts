@@ -140,6 +140,8 @@ export async function loadActivations(
       const positions: Record<string, { line: number; column: number }> = {};
       for (const key of Object.keys(result.value.mapping)) positions[`mapping.${key}`] = locateField(source, ["mapping", key]);
       positions["source.primary_key"] = locateField(source, ["source", "primary_key"]);
+      for (const key of ["query", "table", "dbt_model"] as const)
+        if (result.value.source[key] !== undefined) positions["source"] = locateField(source, ["source", key]);
       activations.push({ file: rel(file), activation: result.value, project, positions });
       sources.set(rel(file), source);
     }

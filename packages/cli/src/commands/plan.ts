@@ -117,7 +117,13 @@ export async function plan(argv: string[], io: Io): Promise<number> {
       } catch (error) {
         const message = (error as Error).message;
         const explained = explainColumnError(message, p);
-        out.push({ plan: p, error: explained ?? `${message} (warehouse "${p.warehouse.name}", URL from $${p.warehouse.urlEnv})` });
+        const at = p.positions?.["source"];
+        out.push({
+          plan: p,
+          error:
+            explained ??
+            `${message} (${p.file}${at ? `:${at.line}:${at.column}` : ""}; warehouse "${p.warehouse.name}", URL from $${p.warehouse.urlEnv})`,
+        });
       }
     }
   } finally {
