@@ -1,5 +1,6 @@
 export { activationYaml, DBT_SHOP, writeDbtShopManifest } from "./fixtures.js";
 export { planFor } from "./plans.js";
+export { runFixture, type RunFixture } from "./run-fixture.js";
 export {
   categoryOf,
   createOrders,

@@ -61,6 +61,18 @@ warnings:
   max_rejected_percent: 5
 `;
 
+/** The step that runs the activations `activations` names (an expression), with the secrets. */
+const runSteps = (o: TemplateOptions, activations: string) => `    steps:
+      - uses: actions/checkout@v4
+      - uses: ${o.actionRef}
+        with:
+          command: run
+          path: ${o.dir}
+          activations: ${activations}
+          dry-run: \${{ inputs.dry-run || false }}
+${secretsEnv}
+`;
+
 const secretsEnv = `        env:
           WAREHOUSE_URL: \${{ secrets.WAREHOUSE_URL }}
           TIKTOK_ACCESS_TOKEN: \${{ secrets.TIKTOK_ACCESS_TOKEN }}`;
@@ -124,32 +136,14 @@ ${
     concurrency:
       group: ferry-sync-\${{ matrix.activation }}
       cancel-in-progress: false
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ${o.actionRef}
-        with:
-          command: run
-          path: ${o.dir}
-          activations: \${{ matrix.activation }}
-          dry-run: \${{ inputs.dry-run || false }}
-${secretsEnv}
-`
+${runSteps(o, "${{ matrix.activation }}")}`
     : `  sync:
     runs-on: ubuntu-latest
     timeout-minutes: 60
     concurrency:
       group: ferry-sync
       cancel-in-progress: false
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ${o.actionRef}
-        with:
-          command: run
-          path: ${o.dir}
-          activations: \${{ inputs.activations }}
-          dry-run: \${{ inputs.dry-run || false }}
-${secretsEnv}
-`
+${runSteps(o, "${{ inputs.activations }}")}`
 }`;
 
 export const planWorkflow = (

@@ -1,11 +1,8 @@
 // Phone numbers of several countries in one activation: each row's national number is read in
 // its own region, end to end from the warehouse to what TikTok receives.
 import { createHash } from "node:crypto";
-import { activationYaml, ALL_WAREHOUSES, createTempWarehouse, describeWarehouses, planFor, type TempWarehouse } from "@ferry/testkit";
-import { createTikTokClient, type TikTokClient } from "@ferry/tiktok";
-import { startSandbox, type Sandbox } from "@ferry/tiktok-sandbox";
-import { connect, type Warehouse } from "@ferry/warehouse";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { activationYaml, ALL_WAREHOUSES, describeWarehouses, planFor, runFixture } from "@ferry/testkit";
+import { expect, it } from "vitest";
 import { run } from "./run.js";
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -17,13 +14,7 @@ const yaml = activationYaml({
 });
 
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
-  let temp: TempWarehouse;
-  let warehouse: Warehouse;
-  let sandbox: Sandbox;
-  let tiktok: TikTokClient;
-  beforeEach(async () => {
-    temp = await createTempWarehouse(kind);
-    warehouse = connect(temp.url);
+  const fx = runFixture(kind, async (warehouse) => {
     await warehouse.execute(
       "CREATE TABLE stores_sales (id VARCHAR(10), at VARCHAR(30), phone VARCHAR(40), country VARCHAR(10), amount VARCHAR(20), cur VARCHAR(10))",
     );
@@ -38,25 +29,17 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
         ["leeds", at, "020 7946 0959", "GB", "7", "GBP"],
       ].flat(),
     );
-    sandbox = await startSandbox();
-    tiktok = createTikTokClient({ baseUrl: sandbox.url, accessToken: sandbox.token, backoff: { baseMs: 1, maxMs: 10 } });
-  });
-  afterEach(async () => {
-    await tiktok.close();
-    await sandbox.close();
-    await warehouse.close();
-    await temp.drop();
   });
 
   it("reads each row's phone in its own region, and sends rows without the fields they got wrong", async () => {
-    const report = await run(planFor(temp, yaml, null), { warehouse, tiktok });
+    const report = await run(planFor(fx.temp, yaml, null), fx);
     expect(report.counts).toMatchObject({
       read: 6,
       sent: 4,
       rejectedByReason: { phone_needs_region: 2 },
       droppedFields: { value: { invalid_value: 1, value_without_currency: 1 }, currency: { invalid_currency: 1 } },
     });
-    const byPhone = new Map(sandbox.accepted().map((a) => [(a.event["user"] as { phone: string[] }).phone[0], a.event]));
+    const byPhone = new Map(fx.sandbox.accepted().map((a) => [(a.event["user"] as { phone: string[] }).phone[0], a.event]));
     expect([...byPhone.keys()].sort()).toEqual(
       [sha("+33612345678"), sha("+15125550147"), sha("+442079460958"), sha("+442079460959")].sort(),
     );
