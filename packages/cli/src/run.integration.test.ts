@@ -336,3 +336,22 @@ it("calls a mistyped --only name a usage error and suggests the names meant", as
   expect(bad.code).toBe(64);
   expect(bad.stderr).toContain("--concurrency takes a whole number from 1 to 32");
 });
+
+it("takes --concurrency to TikTok's connections: more than four requests in flight when asked", async () => {
+  const temp = await createTempWarehouse("sqlite");
+  const warehouse = connect(temp.url);
+  const sandbox = await startSandbox({ faults: { latencyMs: 40 } });
+  try {
+    await createOrders(warehouse);
+    await insertOrders(warehouse, 1, ROWS, NOW);
+    const { cwd, env } = await ordersProject(temp, sandbox);
+    const r = await runFerry(["run", "--concurrency", "8"], { cwd, env });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(sandbox.stats().peakInFlight).toBeGreaterThan(4);
+    expect(sandbox.stats().peakInFlight).toBeLessThanOrEqual(8);
+  } finally {
+    await sandbox.close();
+    await warehouse.close();
+    await temp.drop();
+  }
+});

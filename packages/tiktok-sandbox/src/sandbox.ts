@@ -12,6 +12,10 @@ export interface FaultScript {
   throttleRate?: number;
   /** Retry-After (seconds) sent with throttling answers; absent by default, as TikTok does. */
   retryAfterSeconds?: number;
+  /** Throttle as a gateway in front of TikTok does: HTTP 429 without TikTok's body (default: 200 with code 40100). */
+  throttleWith429?: boolean;
+  /** Requests in flight at most; one more is throttled (TikTok's concurrency, as a fault). */
+  maxInFlight?: number;
   /** Share of track requests failing on TikTok's side (half HTTP 500, half code 50002 in HTTP 200). */
   errorRate?: number;
   /** Latency added to every request. */
@@ -67,6 +71,8 @@ export interface AcceptedEvent {
 
 export interface SandboxStats {
   requests: number;
+  /** The most requests it had in flight at once (from their arrival to their answer). */
+  peakInFlight: number;
   accepted: number;
   duplicates: number;
   refused: number;
@@ -115,7 +121,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const firstSeen = new Map<string, FirstSeen>();
   let events: AcceptedEvent[] = [];
   let recorded: RecordedRequest[] = [];
-  let stats: SandboxStats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
+  let stats: SandboxStats = { requests: 0, peakInFlight: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
+  let inFlight = 0;
   let window: number[] = [];
   const sockets = new Set<Socket>();
 
@@ -145,8 +152,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const throttleHeaders: Record<string, string> = f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : {};
     const t = Date.now();
     window = window.filter((w) => t - w < 1000);
-    if ((f.qps !== undefined && window.length >= f.qps) || (f.throttleRate && random() < f.throttleRate)) {
+    const overRate = f.qps !== undefined && window.length >= f.qps;
+    const overConcurrency = f.maxInFlight !== undefined && inFlight > f.maxInFlight;
+    if (overRate || overConcurrency || (f.throttleRate && random() < f.throttleRate)) {
       record.code = 40100;
+      if (f.throttleWith429) {
+        res.writeHead(429, { "content-type": "text/plain", ...throttleHeaders });
+        return void res.end("Too Many Requests");
+      }
       return answer(res, 40100, "too many requests: the rate limit was reached", {}, { headers: throttleHeaders });
     }
     window.push(t);
@@ -196,6 +209,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
 
   const server = createServer(async (req, res) => {
+    inFlight++;
+    stats.peakInFlight = Math.max(stats.peakInFlight, inFlight);
+    res.once("close", () => inFlight--);
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -305,7 +321,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     firstSeen.clear();
     events = [];
     recorded = [];
-    stats = { requests: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
+    stats = { requests: 0, peakInFlight: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
     faults = {};
     revoked = false;
     acceptedRequests = 0;

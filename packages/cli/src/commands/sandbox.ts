@@ -12,22 +12,57 @@ with TikTok's codes. Point Ferry at it with TIKTOK_API_BASE_URL; what it accepte
 Options:
   --port N             port to listen on (default 8787; 0 picks a free one)
   --token T            the access token it accepts (default sandbox-token)
+  --latency MS         answer every request this many milliseconds late, as a real API does
+  --qps N              accept at most N track requests a second; throttle the rest
+  --max-in-flight N    accept at most N requests at once; throttle the rest
+  --throttle-429       throttle as a gateway does (HTTP 429) instead of TikTok's code 40100
+  --retry-after S      send Retry-After: S (seconds, fractions allowed) with throttled answers
   -h, --help           show this help
 
 Examples:
   ferry sandbox --port 8787
   TIKTOK_API_BASE_URL=http://127.0.0.1:8787 TIKTOK_ACCESS_TOKEN=sandbox-token ferry run
+  ferry sandbox --latency 150 --qps 10 --throttle-429 --retry-after 0.5   (a slow, rate-limited API)
 `;
 
+/** A non-negative number option, or a usage error naming it. */
+function amount(values: Record<string, unknown>, name: string, integer: boolean): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (integer && !Number.isInteger(n)))
+    throw new UsageError(`--${name} takes a ${integer ? "whole " : ""}number of 0 or more`);
+  return n;
+}
+
 export async function sandbox(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { port: { type: "string" }, token: { type: "string" } });
+  const { values } = parse(argv, {
+    port: { type: "string" },
+    token: { type: "string" },
+    latency: { type: "string" },
+    qps: { type: "string" },
+    "max-in-flight": { type: "string" },
+    "throttle-429": { type: "boolean" },
+    "retry-after": { type: "string" },
+  });
   if (values.help) {
     io.stdout.write(sandboxHelp);
     return EXIT.ok;
   }
   const port = values.port === undefined ? 8787 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port takes a port number from 0 to 65535");
-  const server = await startSandbox({ port, tokens: [values.token ?? "sandbox-token"] });
+  const faults = {
+    latencyMs: amount(values, "latency", true),
+    qps: amount(values, "qps", true),
+    maxInFlight: amount(values, "max-in-flight", true),
+    retryAfterSeconds: amount(values, "retry-after", false),
+    ...(values["throttle-429"] ? { throttleWith429: true } : {}),
+  };
+  const server = await startSandbox({
+    port,
+    tokens: [values.token ?? "sandbox-token"],
+    faults: Object.fromEntries(Object.entries(faults).filter(([, v]) => v !== undefined)),
+  });
   io.stdout.write(
     `TikTok sandbox listening on ${server.url}\n\n  export TIKTOK_API_BASE_URL=${server.url}\n  export TIKTOK_ACCESS_TOKEN=${server.token}\n\nAccepted events: ${server.url}/sandbox/events · stats: ${server.url}/sandbox/stats · Ctrl-C to stop\n`,
   );

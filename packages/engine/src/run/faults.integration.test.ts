@@ -116,4 +116,54 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
     // What TikTok took but the state did not was sent again, and deduplicated by TikTok.
     expect(sandbox.stats()).toMatchObject({ accepted: expectedSent(1, last), duplicates: accepted.size - recorded.length });
   });
+
+  describe("requests in flight that follow the API", () => {
+    // A client as runPlans makes it: as many connections as requests in flight asked for.
+    const clientOf = (connections: number, extra: Partial<Parameters<typeof createTikTokClient>[0]> = {}) =>
+      createTikTokClient({ baseUrl: sandbox.url, accessToken: sandbox.token, backoff: { baseMs: 5, maxMs: 50 }, connections, ...extra });
+
+    it("keeps up to the requests in flight asked for, and no more", async () => {
+      sandbox.setFaults({ latencyMs: 40 });
+      const client = clientOf(8);
+      try {
+        await assertExactlyOnce(await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 8 }));
+      } finally {
+        await client.close();
+      }
+      // Beyond the four connections the client used to keep, whatever was asked.
+      expect(sandbox.stats().peakInFlight).toBeGreaterThan(4);
+      expect(sandbox.stats().peakInFlight).toBeLessThanOrEqual(8);
+    });
+
+    it.each<[string, FaultScript]>([
+      ["TikTok's 40100 over a cap of 2 in flight", { maxInFlight: 2, latencyMs: 20 }],
+      ["a gateway's 429 with a fractional Retry-After", { qps: 40, throttleWith429: true, retryAfterSeconds: 0.05 }],
+    ])("never fails for throttling while it makes progress: %s", async (_, faults) => {
+      sandbox.setFaults(faults);
+      const client = clientOf(8);
+      try {
+        const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 8 });
+        await assertExactlyOnce(report);
+        expect(report.retries.throttled).toBeGreaterThan(0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it("stops cleanly, as throttled, when nothing is accepted for the stall time", async () => {
+      sandbox.setFaults({ throttleRate: 1 });
+      const client = clientOf(4, { stallMs: 300 });
+      try {
+        const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 4 });
+        expect(report).toMatchObject({ status: "failed", error: { kind: "tiktok_throttled", code: 40100 }, counts: { sent: 0 } });
+        expect(report.counts.notSent).toBeGreaterThan(0);
+        expect(report.warnings[0]!.message).toMatch(
+          /^TikTok kept throttling the requests \(40100\): throttled, with nothing accepted for 0 s/,
+        );
+        expect((await warehouse.state.show(temp.stateSchema, report.activation)).acked).toBe(0);
+      } finally {
+        await client.close();
+      }
+    });
+  });
 });

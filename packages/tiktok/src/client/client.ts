@@ -5,6 +5,7 @@ import { MAX_BATCH_EVENTS } from "../types.js";
 import { eventFingerprint } from "../map/hash.js";
 import { backoffDelay, retryAfterMs } from "./backoff.js";
 import { classify, type Kind } from "./classify.js";
+import { InFlightLimiter } from "./limiter.js";
 
 export const DEFAULT_BASE_URL = "https://business-api.tiktok.com";
 const TRACK = "/open_api/v1.3/event/track/";
@@ -15,7 +16,13 @@ export interface TikTokClientOptions {
   accessToken: string;
   /** Keep-alive connections, and so requests in flight at most. */
   connections?: number;
+  /** Attempts of a request that meets TikTok-side or network errors; throttling is not counted. */
   maxAttempts?: number;
+  /**
+   * How long throttled requests keep being retried while nothing is accepted (default 10
+   * minutes): throttling never fails a run that makes progress, only one that stalls.
+   */
+  stallMs?: number;
   timeoutMs?: number;
   backoff?: { baseMs: number; maxMs: number };
   random?: () => number;
@@ -106,10 +113,14 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   const prefix = base.pathname.replace(/\/+$/, "");
   const pool = new Pool(base.origin, { connections: options.connections ?? 4, keepAliveTimeout: 30_000, pipelining: 1 });
   const maxAttempts = options.maxAttempts ?? 8;
+  const stallMs = options.stallMs ?? 10 * 60_000;
+  // Requests in flight follow TikTok's answers: halved on a throttle, grown back while clean.
+  const limiter = new InFlightLimiter(options.connections ?? 4);
+  let lastAccepted = Date.now();
   const timeoutMs = options.timeoutMs ?? 30_000;
   const backoff = { ...(options.backoff ?? { baseMs: 500, maxMs: 30_000 }), ...(options.random ? { random: options.random } : {}) };
   const headers = { "access-token": options.accessToken, "content-type": "application/json", "user-agent": "ferry/0.1" };
-  // When TikTok throttles, every request of this client waits: hammering the limit only extends it.
+  // A Retry-After holds every request of this client until then: the gateway said when to come back.
   let pausedUntil = 0;
 
   async function once(method: "GET" | "POST", path: string, body: Body | undefined, signal?: AbortSignal): Promise<Answer> {
@@ -163,19 +174,33 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     signal: AbortSignal | undefined,
     counter: Counter,
   ): Promise<Answer> {
-    for (let attempt = 0; ; attempt++) {
+    let failures = 0;
+    let throttles = 0;
+    for (;;) {
       counter.requests++;
-      const answer = await once(method, path, body, signal);
-      if (answer.kind !== "retryable" || attempt + 1 >= maxAttempts) return answer;
-      const delayMs = answer.retryAfter ?? backoffDelay(attempt, backoff);
-      const throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
+      await limiter.acquire(signal);
+      let answer: Answer;
+      let throttled = false;
+      try {
+        answer = await once(method, path, body, signal);
+        throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
+      } finally {
+        limiter.release(throttled);
+      }
+      if (answer.kind === "ok") lastAccepted = Date.now();
+      if (answer.kind !== "retryable") return answer;
+      // Throttling is retried while the client makes progress; other failures a few times.
+      if (throttled ? Date.now() - lastAccepted > stallMs : ++failures >= maxAttempts) return answer;
+      if (throttled) throttles++;
+      // Each request waits its own jittered time: released together, they would be throttled together.
+      const delayMs = answer.retryAfter ?? backoffDelay((throttled ? throttles : failures) - 1, backoff);
       if (throttled) {
         counter.retries.throttled++;
-        pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
+        if (answer.retryAfter !== undefined) pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
       } else if (answer.httpStatus === undefined) counter.retries.network++;
       else counter.retries.serverErrors++;
       options.onRetry?.({
-        attempt: attempt + 1,
+        attempt: failures + throttles,
         delayMs,
         ...(answer.code !== undefined ? { code: answer.code } : {}),
         ...(answer.httpStatus !== undefined ? { httpStatus: answer.httpStatus } : {}),
@@ -250,11 +275,18 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         const half = Math.ceil(events.length / 2);
         return (await send(offset, bodyFor(head, events.slice(0, half)))) ?? (await send(offset + half, bodyFor(head, events.slice(half))));
       }
+      const throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
       return {
         status: "failed",
         kind: answer.kind,
-        code: answer.code,
-        message: answer.kind === "retryable" ? `gave up after ${maxAttempts} attempts: ${answer.message}` : answer.message,
+        // A gateway's 429 carries no TikTok code: its status says it was throttling.
+        code: answer.code ?? (answer.httpStatus === 429 ? 429 : undefined),
+        message:
+          answer.kind !== "retryable"
+            ? answer.message
+            : throttled
+              ? `throttled, with nothing accepted for ${Math.round(stallMs / 1000)} s: ${answer.message}`
+              : `gave up after ${maxAttempts} attempts: ${answer.message}`,
         ...(answer.requestId ? { requestId: answer.requestId } : {}),
         requests: counter.requests,
         retries: counter.retries,
