@@ -120,9 +120,10 @@ async function listMode(candidates: Candidate[], env: Env, event: EventPayload) 
     .write();
 }
 
-/** Requests in flight per activation, from the `concurrency` input (1 to 32; default 4). */
-function concurrencyInput(): number {
-  const raw = core.getInput("concurrency") || "4";
+/** Requests in flight per activation, from the `concurrency` input (1 to 32); unset: the activations' own. */
+function concurrencyInput(): number | undefined {
+  const raw = core.getInput("concurrency");
+  if (raw === "") return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 32) throw new Error(`input "concurrency" takes a whole number from 1 to 32, not "${raw}"`);
   return n;
@@ -149,10 +150,11 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
     return;
   }
   const dryRun = (core.getInput("dry-run") || "false").toLowerCase() === "true";
+  const concurrency = concurrencyInput();
   const reports = await runPlans(selected, {
     env,
     dryRun,
-    concurrency: concurrencyInput(),
+    ...(concurrency !== undefined ? { concurrency } : {}),
     onEvent: (e) => {
       if (e.type === "start") core.info(`${e.activation}: ${e.dryRun ? "dry run" : "run"} ${e.runId} started`);
       if (e.type === "finish") {

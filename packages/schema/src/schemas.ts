@@ -133,6 +133,16 @@ export const SourceSchema = z
     }
   });
 
+const requestsInFlight = z.number().int().min(1).max(32).meta({
+  description:
+    "Requests to TikTok in flight at most (default 4): Ferry halves them when TikTok throttles and grows them back while answers are clean. Over ferry.yml's default; --concurrency overrides both.",
+});
+const requestsPerSecond = z
+  .number()
+  .positive()
+  .max(1000)
+  .meta({ description: "Requests to TikTok a second at most (TikTok allows 1,000): paces them where a limit is known. Unset: no cap." });
+
 export const DestinationSchema = z.strictObject({
   type: z
     .literal("tiktok-offline-conversions", { error: "must be tiktok-offline-conversions" })
@@ -144,6 +154,8 @@ export const DestinationSchema = z.strictObject({
   }),
   test_event_code: z.string().trim().min(1).max(64).optional().meta({ description: "Events show in TikTok's test tool only." }),
   batch_size: z.number().int().min(1).max(1000).default(1000).meta({ description: "Events per request (TikTok accepts up to 1,000)." }),
+  requests_in_flight: requestsInFlight.optional(),
+  requests_per_second: requestsPerSecond.optional(),
   max_event_age_days: z
     .number()
     .int()
@@ -264,6 +276,8 @@ export const ProjectSchema = z
     defaults: z
       .strictObject({
         phone_default_region: regionCode.optional(),
+        requests_in_flight: requestsInFlight.optional(),
+        requests_per_second: requestsPerSecond.optional(),
         warnings: z
           .strictObject({
             github_issue: z

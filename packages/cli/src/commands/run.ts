@@ -19,7 +19,8 @@ Options:
   --dry-run             do everything but send and record: counts, rejections, samples
   --full-refresh        resend every row, not only the new ones (asks for --yes)
   --yes                 confirm --full-refresh
-  --concurrency N       batches in flight per activation (default 4)
+  --concurrency N       requests to TikTok in flight per activation, 1-32, over the
+                        activations' requests_in_flight (default 4)
   --format text|json    output format (default: text); json prints the run reports
   --fail-on-warnings    exit 2 when a run succeeded with warnings
   -h, --help            show this help
@@ -133,8 +134,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const format = formatOf(values.format);
-  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32)
+  const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32))
     throw new UsageError("--concurrency takes a whole number from 1 to 32");
   const fullRefresh = values["full-refresh"] === true;
   if (fullRefresh && !values.yes && !values["dry-run"]) throw new CommandError(`${FULL_REFRESH_WARNING} Run again with --yes to confirm.`);
@@ -148,7 +149,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     env: io.env,
     dryRun,
     fullRefresh,
-    concurrency,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     onEvent: progress(io),
     ...(io.signal ? { signal: io.signal } : {}),
   });

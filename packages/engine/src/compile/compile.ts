@@ -22,6 +22,10 @@ export interface SyncPlan {
     testEventCode?: string;
     batchSize: number;
     maxEventAgeDays: number;
+    /** Requests in flight at most (the activation's, else the project's, else 4). */
+    requestsInFlight: number;
+    /** Requests a second at most, when set. */
+    requestsPerSecond?: number;
   };
   warehouse: {
     name: string;
@@ -127,6 +131,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     ]),
   ];
   const region = a.phone_default_region ?? project.project.defaults.phone_default_region;
+  const rps = a.destination.requests_per_second ?? project.project.defaults.requests_per_second;
   // What decides whether a row is sent: a rejection remembered under other settings is rechecked.
   const mappingDigest = sha256(
     canonicalJson({
@@ -172,6 +177,8 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
       ...(a.destination.test_event_code ? { testEventCode: a.destination.test_event_code } : {}),
       batchSize: a.destination.batch_size,
       maxEventAgeDays: a.destination.max_event_age_days,
+      requestsInFlight: a.destination.requests_in_flight ?? project.project.defaults.requests_in_flight ?? 4,
+      ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
     },
     warehouse: { name: warehouseName, urlEnv, dialect, stateSchema },
     source,

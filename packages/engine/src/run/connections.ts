@@ -22,8 +22,6 @@ export class Connections {
   constructor(
     private readonly env: Readonly<Record<string, string | undefined>>,
     private readonly onRetry?: TikTokClientOptions["onRetry"],
-    /** Keep-alive connections per TikTok client: at least the requests a run keeps in flight. */
-    private readonly connections?: number,
   ) {}
 
   warehouse(plan: SyncPlan): Warehouse {
@@ -38,7 +36,8 @@ export class Connections {
     return warehouse;
   }
 
-  tiktok(plan: SyncPlan): TikTokClient {
+  /** A client for the plan's token, with `inFlight` connections (the requests a run keeps in flight) and its pace. */
+  tiktok(plan: SyncPlan, inFlight: number = plan.destination.requestsInFlight): TikTokClient {
     const token = this.env[plan.destination.accessTokenEnv];
     if (!token) {
       throw new MissingEnvironmentError(
@@ -46,7 +45,9 @@ export class Connections {
       );
     }
     const baseUrl = this.env["TIKTOK_API_BASE_URL"] || DEFAULT_BASE_URL;
-    const key = `${baseUrl}\n${token}`;
+    const rps = plan.destination.requestsPerSecond;
+    // One client per token and setting: its limits are what the activations using it asked for.
+    const key = `${baseUrl}\n${token}\n${inFlight}\n${rps ?? ""}`;
     let client = this.clients.get(key);
     if (!client)
       this.clients.set(
@@ -55,7 +56,8 @@ export class Connections {
           baseUrl,
           accessToken: token,
           ...(this.onRetry ? { onRetry: this.onRetry } : {}),
-          ...(this.connections ? { connections: this.connections } : {}),
+          connections: inFlight,
+          ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
         })),
       );
     return client;

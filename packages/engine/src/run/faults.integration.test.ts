@@ -150,6 +150,22 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
       }
     });
 
+    it("paces its requests to the requests per second set, so a known limit is never hit", async () => {
+      sandbox.setFaults({ qps: 20 });
+      const paced = clientOf(8, { requestsPerSecond: 16 });
+      try {
+        const report = await run(
+          planForFile(temp, activationYaml({ query: "select * from orders", batchSize: 40 })),
+          { warehouse, tiktok: paced },
+          { concurrency: 8 },
+        );
+        await assertExactlyOnce(report);
+        expect(report.retries.throttled).toBe(0);
+      } finally {
+        await paced.close();
+      }
+    });
+
     it("stops cleanly, as throttled, when nothing is accepted for the stall time", async () => {
       sandbox.setFaults({ throttleRate: 1 });
       const client = clientOf(4, { stallMs: 300 });

@@ -9,6 +9,7 @@ export interface RunPlansOptions {
   env: Readonly<Record<string, string | undefined>>;
   dryRun?: boolean;
   fullRefresh?: boolean;
+  /** Requests in flight at most, over every plan's own setting (the CLI's --concurrency). */
   concurrency?: number;
   signal?: AbortSignal;
   onEvent?: (event: RunEvent) => void;
@@ -45,7 +46,7 @@ function notStarted(plan: SyncPlan, options: RunPlansOptions, error: unknown): R
  * that fails does not stop the others; every plan gets a report.
  */
 export async function runPlans(plans: readonly SyncPlan[], options: RunPlansOptions): Promise<RunReport[]> {
-  const connections = new Connections(options.env, undefined, options.concurrency);
+  const connections = new Connections(options.env);
   const reports: RunReport[] = [];
   try {
     for (const plan of plans) {
@@ -53,7 +54,8 @@ export async function runPlans(plans: readonly SyncPlan[], options: RunPlansOpti
       try {
         const warehouse = connections.warehouse(plan);
         const needsClient = !options.dryRun || !plan.destination.eventSetId;
-        const tiktok = needsClient ? connections.tiktok(plan) : undefined;
+        const inFlight = options.concurrency ?? plan.destination.requestsInFlight;
+        const tiktok = needsClient ? connections.tiktok(plan, inFlight) : undefined;
         reports.push(
           await run(
             plan,
@@ -63,7 +65,7 @@ export async function runPlans(plans: readonly SyncPlan[], options: RunPlansOpti
               ...(options.signal ? { signal: options.signal } : {}),
               ...(options.onEvent ? { onEvent: options.onEvent } : {}),
             },
-            { dryRun: options.dryRun ?? false, fullRefresh: options.fullRefresh ?? false, concurrency: options.concurrency ?? 4 },
+            { dryRun: options.dryRun ?? false, fullRefresh: options.fullRefresh ?? false, concurrency: inFlight },
           ),
         );
       } catch (error) {

@@ -16,6 +16,8 @@ export interface TikTokClientOptions {
   accessToken: string;
   /** Keep-alive connections, and so requests in flight at most. */
   connections?: number;
+  /** Requests a second at most: their starts are spaced evenly (unset: no pace). */
+  requestsPerSecond?: number;
   /** Attempts of a request that meets TikTok-side or network errors; throttling is not counted. */
   maxAttempts?: number;
   /**
@@ -117,6 +119,16 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   // Requests in flight follow TikTok's answers: halved on a throttle, grown back while clean.
   const limiter = new InFlightLimiter(options.connections ?? 4);
   let lastAccepted = Date.now();
+  // Evenly spaced starts where a rate is known: a burst would only be throttled.
+  const spacing = options.requestsPerSecond ? 1000 / options.requestsPerSecond : 0;
+  let nextStart = 0;
+  const pace = async (signal?: AbortSignal) => {
+    if (!spacing) return;
+    const now = Date.now();
+    const at = Math.max(now, nextStart);
+    nextStart = at + spacing;
+    if (at > now) await sleep(at - now, undefined, signal ? { signal } : undefined);
+  };
   const timeoutMs = options.timeoutMs ?? 30_000;
   const backoff = { ...(options.backoff ?? { baseMs: 500, maxMs: 30_000 }), ...(options.random ? { random: options.random } : {}) };
   const headers = { "access-token": options.accessToken, "content-type": "application/json", "user-agent": "ferry/0.1" };
@@ -179,6 +191,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     for (;;) {
       counter.requests++;
       await limiter.acquire(signal);
+      await pace(signal);
       let answer: Answer;
       let throttled = false;
       try {
