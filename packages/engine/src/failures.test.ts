@@ -30,7 +30,7 @@ const failed = (
   rowsPerSecond: 0,
   batches: 0,
   requests: 0,
-  retries: { throttled: 0, serverErrors: 0, network: 0 },
+  retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 },
   samples: [],
   error: { kind, code, message },
 });

@@ -81,7 +81,7 @@ it("shows the fields left out of sent events, by field and reason, and marks the
     rowsPerSecond: 10,
     batches: 1,
     requests: 1,
-    retries: { throttled: 0, serverErrors: 0, network: 0 },
+    retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 },
     samples: [{ reason: "invalid_currency", field: "currency", dropped: true, primaryKey: { order_id: "7" } }],
     warnings: [],
   };

@@ -20,7 +20,7 @@ const report = (over: Partial<RunReport> = {}): RunReport => ({
   rowsPerSecond: 100,
   batches: 1,
   requests: 1,
-  retries: { throttled: 0, serverErrors: 0, network: 0 },
+  retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 },
   samples: [{ reason: "invalid_email", field: "email", primaryKey: { order_id: "o-1" } }],
   warnings: [
     { code: "rejected_share", severity: "warning", message: "20 of 100 rows (20.0%) were rejected", fix: "Fix the rows upstream." },

@@ -93,9 +93,13 @@ export function summary(report: RunReport, io: Io): string {
   const r = report.retries;
   if (r.throttled + r.serverErrors + r.network > 0) {
     lines.push(
-      `  ${c.dim(`retried: ${r.throttled} throttled, ${r.serverErrors} TikTok-side errors, ${r.network} network failures (${number(report.requests)} requests in all)`)}`,
+      `  ${c.dim(`retried: ${r.throttled} throttled, ${r.serverErrors} TikTok-side errors, ${r.network} network failures (${number(report.requests)} requests in all), ${duration(r.waitedMs)} waiting to retry`)}`,
     );
   }
+  if (report.inFlight && report.inFlight.peak > 1)
+    lines.push(
+      `  ${c.dim(`requests in flight: ${report.inFlight.mean} on average, ${report.inFlight.peak} at most of ${report.inFlight.max} allowed`)}`,
+    );
   // Said once: by its warning, or here when the activation's warnings are off.
   if (report.error && !report.warnings.some((w) => w.severity === "error")) {
     const { title, fix } = describeFailure(report.error.kind, undefined);

@@ -126,7 +126,13 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
       sandbox.setFaults({ latencyMs: 40 });
       const client = clientOf(8);
       try {
-        await assertExactlyOnce(await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 8 }));
+        const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 8 });
+        await assertExactlyOnce(report);
+        // The report says what it used: at least what the sandbox saw at once, within the maximum.
+        expect(report.inFlight).toMatchObject({ max: 8 });
+        expect(report.inFlight!.peak).toBeGreaterThanOrEqual(sandbox.stats().peakInFlight);
+        expect(report.inFlight!.peak).toBeLessThanOrEqual(8);
+        expect(report.inFlight!.mean).toBeGreaterThan(1);
       } finally {
         await client.close();
       }
@@ -145,6 +151,9 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
         const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 8 });
         await assertExactlyOnce(report);
         expect(report.retries.throttled).toBeGreaterThan(0);
+        expect(report.retries.waitedMs).toBeGreaterThan(0);
+        expect(report.inFlight).toMatchObject({ max: 8 });
+        expect(report.inFlight!.peak).toBeLessThanOrEqual(8);
       } finally {
         await client.close();
       }

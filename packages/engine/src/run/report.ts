@@ -54,7 +54,13 @@ export interface RunReport {
   batches: number;
   requests: number;
   /** Requests TikTok made us repeat, by cause: what the network and the API put this run through. */
-  retries: { throttled: number; serverErrors: number; network: number };
+  retries: { throttled: number; serverErrors: number; network: number; waitedMs: number };
+  /**
+   * Requests to TikTok in flight, counted as batches handed to the client and not yet answered
+   * (at most `max`; under throttling the client sends fewer at once): the most the run allowed,
+   * the most it had, and its time-weighted mean from the first batch to the last answer.
+   */
+  inFlight?: { max: number; peak: number; mean: number };
   samples: RejectedSample[];
   /** Why the run stopped: `kind` says what a human does next (see describeFailure). */
   error?: { kind: FailureKind; code: string | number | null; message: string };

@@ -34,7 +34,7 @@ function notStarted(plan: SyncPlan, options: RunPlansOptions, error: unknown): R
     rowsPerSecond: 0,
     batches: 0,
     requests: 0,
-    retries: { throttled: 0, serverErrors: 0, network: 0 },
+    retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 },
     samples: [],
     error: { kind: classifyError(error), code: e.code ?? null, message: e.message ?? String(error) },
   };

@@ -114,7 +114,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     });
   let batches = 0;
   let requests = 0;
-  const retries = { throttled: 0, serverErrors: 0, network: 0 };
+  const retries = { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 };
+  // Batches handed to the client and not yet answered, integrated over time for their mean.
+  const flight = { peak: 0, area: 0, since: 0, first: 0, last: 0 };
   let eventSetId: string | null = plan.destination.eventSetId ?? null;
   let failure: RunReport["error"] | undefined;
   const piiKey = keyIsPersonal(plan);
@@ -173,6 +175,15 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       retries,
       samples,
       ...(failure ? { error: failure } : {}),
+      ...(flight.peak > 0
+        ? {
+            inFlight: {
+              max: concurrency,
+              peak: flight.peak,
+              mean: Math.round((100 * flight.area) / Math.max(1, flight.last - flight.first)) / 100,
+            },
+          }
+        : {}),
     };
     return { ...base, warnings: deriveWarnings(base, warningSettings(plan)) };
   };
@@ -265,6 +276,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       retries.throttled += outcome.retries.throttled;
       retries.serverErrors += outcome.retries.serverErrors;
       retries.network += outcome.retries.network;
+      retries.waitedMs += outcome.retries.waitedMs;
       if (outcome.status === "failed") {
         counts.notSent += keys.length;
         failure ??= { kind: classifyTikTok(outcome.kind, outcome.code), code: outcome.code ?? null, message: outcome.message };
@@ -308,11 +320,27 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         fail(error);
       });
       batch = new Batch();
+      // The batch handed over ahead waits at the client's limiter: at most `concurrency` are sending.
+      const sending = () => Math.min(inflight.size, concurrency);
+      const changed = () => {
+        const now = clock();
+        flight.area += sending() * (now - flight.since);
+        flight.since = now;
+        flight.last = now;
+      };
+      if (flight.peak === 0) flight.first = flight.since = clock();
+      changed();
       inflight.add(task);
-      void task.finally(() => inflight.delete(task));
+      flight.peak = Math.max(flight.peak, sending());
+      void task.finally(() => {
+        changed();
+        inflight.delete(task);
+      });
     };
+    // One batch more than the requests in flight: it waits, serialised, at the client's limiter
+    // and goes the moment a slot frees, instead of being mapped only then.
     const bounded = async () => {
-      if (inflight.size >= concurrency) await Promise.race(inflight);
+      if (inflight.size > concurrency) await Promise.race(inflight);
     };
 
     try {

@@ -42,11 +42,13 @@ export interface Rejection {
   fingerprint: string;
 }
 
-/** Retries made for one batch, by cause. */
+/** Retries made for one batch, by cause, and the time spent waiting to retry. */
 export interface Retries {
   throttled: number;
   serverErrors: number;
   network: number;
+  /** Milliseconds this batch's requests waited before being retried (backoff, Retry-After). */
+  waitedMs: number;
 }
 
 export type BatchOutcome =
@@ -176,7 +178,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   }
 
   type Counter = { requests: number; retries: Retries };
-  const newCounter = (): Counter => ({ requests: 0, retries: { throttled: 0, serverErrors: 0, network: 0 } });
+  const newCounter = (): Counter => ({ requests: 0, retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 } });
 
   /** One logical request, retried on throttling, TikTok-side errors and network failures. */
   async function call(
@@ -212,6 +214,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         if (answer.retryAfter !== undefined) pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
       } else if (answer.httpStatus === undefined) counter.retries.network++;
       else counter.retries.serverErrors++;
+      counter.retries.waitedMs += delayMs;
       options.onRetry?.({
         attempt: failures + throttles,
         delayMs,
