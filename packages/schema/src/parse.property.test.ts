@@ -1,12 +1,16 @@
+import { activationYaml } from "@ferry/testkit/fixtures";
 import { SEED, seedNote } from "@ferry/testkit/seed";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { parseActivation, parseProject } from "./parse.js";
-import { VALID } from "./parse.test.js";
 import type { ConfigIssue } from "./issues.js";
 
-const base = parseActivation(VALID, "a.yml");
+// A valid activation of its own: importing parse.test.ts for one would run its tests twice.
+const base = parseActivation(
+  activationYaml({ mapping: { event_time: "purchased_at", email: "email", phone: "phone", currency: { const: "EUR" } } }),
+  "a.yml",
+);
 if (!base.ok) throw new Error("fixture must be valid");
 const baseData = JSON.parse(JSON.stringify(base.value)) as Record<string, unknown>;
 

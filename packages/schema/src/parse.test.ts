@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseActivation, parseProject } from "./parse.js";
 
-export const VALID = `# yaml-language-server: $schema=../schemas/activation.schema.json
+const VALID = `# yaml-language-server: $schema=../schemas/activation.schema.json
 version: 1
 name: pos-purchases
 destination:
