@@ -6,13 +6,13 @@ import { probeOf, qualifiedState, rememberedOf, renderNewRowsSql, type Extractio
 
 const sha = (s: string) => createHash("sha256").update(s).digest("hex");
 
-let stateSchema = "";
-const x = (over: Partial<Extraction> = {}): Extraction => ({
+/** The orders' extraction, keeping its state in the temporary warehouse's state schema. */
+const x = (temp: Pick<TempWarehouse, "stateSchema">, over: Partial<Extraction> = {}): Extraction => ({
   activation: "orders",
   source: { query: "select order_id, purchased_at, email, amount from orders" },
   primaryKey: ["order_id"],
   columns: ["purchased_at", "email", "amount"],
-  stateSchema,
+  stateSchema: temp.stateSchema,
   ...over,
 });
 
@@ -57,8 +57,8 @@ const madeUpAcks = (from: number, count: number) =>
  * A segment that reports, in column `setting`, the value of a PostgreSQL setting its statement
  * runs under; over the orders, or over `from`.
  */
-const reporting = (setting: string, from = "orders") =>
-  x({
+const reporting = (temp: Pick<TempWarehouse, "stateSchema">, setting: string, from = "orders") =>
+  x(temp, {
     source: { query: `select order_id, purchased_at, email, amount, current_setting('${setting}') AS setting from ${from}` },
     columns: ["purchased_at", "email", "amount", "setting"],
   });
@@ -74,7 +74,6 @@ async function expectPoolKeeps(wh: Warehouse, setting: string, server: Row | und
 
 /** 15,000 orders the planner knows of, and the state's tables: a source for planned-size choices. */
 async function analyzedOrders(wh: Warehouse, temp: TempWarehouse): Promise<void> {
-  stateSchema = temp.stateSchema;
   await seedOrders(wh, 15_000);
   await wh.execute("ANALYZE orders");
   await wh.state.ensure(temp.stateSchema);
@@ -91,7 +90,6 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   let wh: Warehouse;
   beforeEach(async () => {
     temp = await createTempWarehouse(kind);
-    stateSchema = temp.stateSchema;
     wh = connect(temp.url, { chunkSize: 1000 });
     await seedOrders(wh, 2500);
     await wh.state.ensure(temp.stateSchema);
@@ -103,9 +101,9 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
   it("streams new rows in chunks, each with a primary-key hash equal across warehouses", async () => {
     const chunks: number[] = [];
-    for await (const chunk of wh.newRows(x())) chunks.push(chunk.length);
+    for await (const chunk of wh.newRows(x(temp))) chunks.push(chunk.length);
     expect(chunks).toEqual([1000, 1000, 500]);
-    const [first] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 1" } })));
+    const [first] = await all(wh.newRows(x(temp, { source: { query: "select * from orders where order_id = 1" } })));
     // Same key, same hash, whatever the warehouse: event_ids do not depend on the driver.
     expect(first!["__ferry_pk"]).toBe(sha("1"));
     // PostgreSQL adds the key's probes, recorded with the acknowledgement; the others the
@@ -116,7 +114,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(rememberedOf(first!)).toBeUndefined();
     if (kind === "postgres") expect(probeOf(first!)).toMatch(/^-?\d+\/-?\d+$/);
     else expect(probeOf(first!)).toBeUndefined();
-    expect(await wh.countNewRows(x())).toBe(2500);
+    expect(await wh.countNewRows(x(temp))).toBe(2500);
   });
 
   it("reads a segment query with `?` in it as written: no placeholder inside literals, names or operators", async () => {
@@ -126,12 +124,12 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       kind === "postgres" ? `, ('{"vip": 1}'::jsonb ? 'vip') AS "vip?"` : `, 1 AS "vip?"`.replace(/"/g, kind === "mysql" ? "`" : '"');
     const query = `select order_id, purchased_at, 'who?' || '??' AS email${jsonb} from orders where order_id <= 2`;
     const source = { query: kind === "mysql" ? query.replace("'who?' || '??'", "CONCAT('who?', '??')") : query };
-    const rows = await all(wh.newRows(x({ source, columns: ["purchased_at", "email", "vip?"] })));
+    const rows = await all(wh.newRows(x(temp, { source, columns: ["purchased_at", "email", "vip?"] })));
     expect(rows.map((r) => [Number(r["order_id"]), r["email"], Number(r["vip?"])])).toEqual([
       [1, "who???", 1],
       [2, "who???", 1],
     ]);
-    expect(await wh.countNewRows(x({ source, columns: ["email"] }))).toBe(2);
+    expect(await wh.countNewRows(x(temp, { source, columns: ["email"] }))).toBe(2);
     // Without bindings, execute and streamQuery run SQL as written too; with them, `?` binds.
     expect(await wh.execute("SELECT 'a?b' AS v")).toEqual([{ v: "a?b" }]);
     expect(await all(wh.streamQuery("SELECT 'a?b' AS v"))).toEqual([{ v: "a?b" }]);
@@ -139,7 +137,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   });
 
   it("anti-joins acknowledged rows in the warehouse and returns remembered rejections with their rows", async () => {
-    const rows = await all(wh.newRows(x()));
+    const rows = await all(wh.newRows(x(temp)));
     expect(rows.every((r) => rememberedOf(r) === undefined)).toBe(true);
     const ack = rows
       .slice(0, 2000)
@@ -152,20 +150,20 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       "run-1",
       rejectedKeys.map((pkHash, i) => ({ pkHash, fingerprint: `${i}`.padEnd(43, "f"), reason: "invalid_email" })),
     );
-    expect(await wh.countNewRows(x())).toBe(500);
-    expect(await wh.countNewRows(x(), { remembered: false })).toBe(490);
-    expect(await wh.countNewRows(x(), { remembered: true })).toBe(10);
+    expect(await wh.countNewRows(x(temp))).toBe(500);
+    expect(await wh.countNewRows(x(temp), { remembered: false })).toBe(490);
+    expect(await wh.countNewRows(x(temp), { remembered: true })).toBe(10);
     // Each remembered row comes with its own rejection, for Ferry to tell whether it changed.
-    const remembered = await all(wh.newRows(x(), { remembered: true }));
+    const remembered = await all(wh.newRows(x(temp), { remembered: true }));
     expect(remembered.map((r) => [r["__ferry_pk"], rememberedOf(r)]).sort()).toEqual(
       rejectedKeys.map((k, i) => [k, { reason: "invalid_email", fingerprint: `${i}`.padEnd(43, "f") }]).sort(),
     );
-    expect((await all(wh.newRows(x(), { remembered: false }))).every((r) => rememberedOf(r) === undefined)).toBe(true);
+    expect((await all(wh.newRows(x(temp), { remembered: false }))).every((r) => rememberedOf(r) === undefined)).toBe(true);
     // Another activation has its own state.
-    expect(await wh.countNewRows(x({ activation: "other" }))).toBe(2500);
-    expect(await wh.countNewRows(x({ activation: "other" }), { remembered: true })).toBe(0);
+    expect(await wh.countNewRows(x(temp, { activation: "other" }))).toBe(2500);
+    expect(await wh.countNewRows(x(temp, { activation: "other" }), { remembered: true })).toBe(0);
     // A full refresh reads everything, as never sent nor rejected.
-    const everything = await all(wh.newRows(x(), { fullRefresh: true }));
+    const everything = await all(wh.newRows(x(temp), { fullRefresh: true }));
     expect(everything).toHaveLength(2500);
     expect(everything.every((r) => rememberedOf(r) === undefined)).toBe(true);
   });
@@ -173,7 +171,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   it("yields a NULL key hash for rows with an empty key part", async () => {
     const rows = await all(
       wh.newRows(
-        x({
+        x(temp, {
           source: { query: "select order_id, purchased_at, email, amount, NULL as region from orders where order_id <= 2" },
           primaryKey: ["order_id", "region"],
         }),
@@ -183,7 +181,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   });
 
   it("keeps state counts and forgets them on reset, idempotently", async () => {
-    const [row] = await all(wh.newRows(x({ source: { query: "select * from orders where order_id = 5" } })));
+    const [row] = await all(wh.newRows(x(temp, { source: { query: "select * from orders where order_id = 5" } })));
     const acked = { pkHash: String(row!["__ferry_pk"]), eventId: "e5", eventTime: 1_764_000_000 };
     await wh.state.beginRun(temp.stateSchema, { runId: "r1", activation: "orders", startedAt: 1, dryRun: false });
     await wh.state.recordAcked(temp.stateSchema, "orders", "r1", [acked]);
@@ -204,7 +202,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
       runs: [{ runId: "r1", status: "success", report: { sent: 1 } }],
     });
     expect(await wh.state.reset(temp.stateSchema, "orders")).toEqual({ acked: 1, rejected: 1, runs: 1 });
-    expect(await wh.countNewRows(x())).toBe(2500);
+    expect(await wh.countNewRows(x(temp))).toBe(2500);
   });
 
   it("records acknowledgements as given, and refuses values that would shift its columns", async () => {
@@ -298,18 +296,18 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   });
 
   it("reports query errors as values with a code", async () => {
-    await expect(all(wh.newRows(x({ source: { table: "no_such_table" } })))).rejects.toMatchObject({ code: "query" });
+    await expect(all(wh.newRows(x(temp, { source: { table: "no_such_table" } })))).rejects.toMatchObject({ code: "query" });
   });
 
   it("gives its connection back when the reader stops after the first chunk", async () => {
     // More early stops than the pool (4) has connections: a leak would leave the last waiting.
     for (let i = 0; i < 6; i++) {
-      for await (const chunk of wh.newRows(x())) {
+      for await (const chunk of wh.newRows(x(temp))) {
         expect(chunk).toHaveLength(1000);
         break;
       }
     }
-    expect(await wh.countNewRows(x())).toBe(2500);
+    expect(await wh.countNewRows(x(temp))).toBe(2500);
   });
 });
 
@@ -320,7 +318,7 @@ describeWarehouses(["postgres"], (kind) => {
       async (wh, temp) => {
         await seedOrders(wh, 2500);
         await wh.state.ensure(temp.stateSchema);
-        const y = (over: Partial<Extraction> = {}) => x({ stateSchema: temp.stateSchema, ...over });
+        const y = (over: Partial<Extraction> = {}) => x(temp, { stateSchema: temp.stateSchema, ...over });
         // Division by zero at order 2000, after the first chunks were read.
         const failing = y({ source: { query: "select order_id, purchased_at, email, amount / (order_id - 2000) as amount from orders" } });
         const chunks: number[] = [];
@@ -360,7 +358,7 @@ describeWarehouses(["sqlite"], (kind) => {
       async (wh, temp) => {
         await seedOrders(wh, 50);
         await wh.state.ensure(temp.stateSchema);
-        const extraction = { ...x(), stateSchema: temp.stateSchema };
+        const extraction = { ...x(temp), stateSchema: temp.stateSchema };
         // Whether a checkpoint could copy the whole log back while the first chunk is out.
         const checkpointWhileReading = async (whileRecording: boolean) => {
           const reading = wh.newRows(extraction, { whileRecording })[Symbol.asyncIterator]();
@@ -438,7 +436,6 @@ describeWarehouses(["postgres"], (kind) => {
 
   it("knows keys acknowledged without probes, or with probes that no longer match, by their SHA-256", () =>
     withWarehouse(kind, async (wh, temp) => {
-      stateSchema = temp.stateSchema;
       await seedOrders(wh, 30);
       await wh.execute(`CREATE SCHEMA ${temp.stateSchema}`);
       await wh.execute(
@@ -446,7 +443,7 @@ describeWarehouses(["postgres"], (kind) => {
          event_time bigint NOT NULL, run_id varchar(40) NOT NULL, acked_at bigint NOT NULL)`,
       );
       await wh.state.ensure(temp.stateSchema);
-      const rows = await all(wh.newRows(x()));
+      const rows = await all(wh.newRows(x(temp)));
       const ack = (r: Row, probe: boolean) => ({
         pkHash: String(r["__ferry_pk"]),
         eventId: `e${String(r["order_id"])}`,
@@ -470,7 +467,7 @@ describeWarehouses(["postgres"], (kind) => {
       // Every lookup, by probes (the keys they miss joined or looked up one by one) and by key
       // alone, finds the same rows.
       const fresh = async (options: { byKey?: boolean; keysByIndex?: boolean; parallel?: boolean }) => {
-        return (await wh.execute(renderNewRowsSql(wh.dialect, x(), options))).map((r) => Number(r["order_id"])).sort((a, b) => a - b);
+        return (await wh.execute(renderNewRowsSql(wh.dialect, x(temp), options))).map((r) => Number(r["order_id"])).sort((a, b) => a - b);
       };
       const unsent = Array.from({ length: 10 }, (_, i) => 21 + i);
       expect(await fresh({})).toEqual(unsent);
@@ -478,10 +475,10 @@ describeWarehouses(["postgres"], (kind) => {
       expect(await fresh({ byKey: true })).toEqual(unsent);
       expect(await fresh({ parallel: true })).toEqual(unsent);
       expect(await fresh({ keysByIndex: true, parallel: true })).toEqual(unsent);
-      expect((await all(wh.newRows(x()))).length).toBe(10);
+      expect((await all(wh.newRows(x(temp)))).length).toBe(10);
       // One by one: the planner keeps the lookup as a subplan instead of hashing the history.
       const plan = async (keysByIndex: boolean) =>
-        JSON.stringify(await wh.execute(`EXPLAIN (FORMAT JSON) ${renderNewRowsSql(wh.dialect, x(), { keysByIndex })}`));
+        JSON.stringify(await wh.execute(`EXPLAIN (FORMAT JSON) ${renderNewRowsSql(wh.dialect, x(temp), { keysByIndex })}`));
       expect(await plan(true)).toContain("SubPlan");
       expect(await plan(false)).not.toContain("SubPlan");
       // Were the probe function ever to change, nothing acknowledged would be sent again.
@@ -493,7 +490,6 @@ describeWarehouses(["postgres"], (kind) => {
 
   it("reads a fresh activation's rows without joins, each key hashed by Ferry exactly as PostgreSQL hashes it", () =>
     withWarehouse(kind, async (wh, temp) => {
-      stateSchema = temp.stateSchema;
       // Key parts COPY escapes, characters of every UTF-8 length, a timestamp (text as the
       // session formats it), numbers, and a NULL part (a row without a key).
       await wh.execute(
@@ -503,7 +499,11 @@ describeWarehouses(["postgres"], (kind) => {
          FROM generate_series(1, 40) g`,
       );
       await wh.state.ensure(temp.stateSchema);
-      const extraction = x({ source: { table: "awkward" }, primaryKey: ["code", "at", "amount"], columns: ["purchased_at", "email", "n"] });
+      const extraction = x(temp, {
+        source: { table: "awkward" },
+        primaryKey: ["code", "at", "amount"],
+        columns: ["purchased_at", "email", "n"],
+      });
       const byN = (rows: Row[]) => new Map(rows.map((r) => [Number(r["n"]), r["__ferry_pk"]]));
       // PostgreSQL's own SHA-256 of the same keys, by the query that joins with the state.
       const hashedThere = byN(await wh.execute(renderNewRowsSql(wh.dialect, extraction)));
@@ -584,7 +584,7 @@ describeWarehouses(["postgres"], (kind) => {
     withWarehouse(kind, async (wh, temp) => {
       // A source the planner knows is not much smaller than the history below.
       await analyzedOrders(wh, temp);
-      const extraction = reporting("jit");
+      const extraction = reporting(temp, "jit");
       const [server] = await wh.execute("SHOW jit");
       expect(await settingsSeen(wh, extraction)).toEqual(new Set([server!["jit"]]));
       // 60,000 keys of other rows acknowledged, and the planner told: the probes' misses are now
@@ -602,10 +602,11 @@ describeWarehouses(["postgres"], (kind) => {
       await analyzedOrders(wh, temp);
       // Segments of 60,000 rows (four a seeded order), and of about a thousand.
       const wide = reporting(
+        temp,
         "parallel_tuple_cost",
         "(select order_id * 4 + g AS order_id, purchased_at, email, amount from orders cross join generate_series(0, 3) g) o",
       );
-      const narrow = reporting("parallel_tuple_cost", "orders where order_id <= 1000");
+      const narrow = reporting(temp, "parallel_tuple_cost", "orders where order_id <= 1000");
       const [server] = await wh.execute("SHOW parallel_tuple_cost");
       const settings = (extraction: Extraction) => settingsSeen(wh, extraction);
       expect(await settings(wide)).toEqual(new Set([server!["parallel_tuple_cost"]]));
@@ -627,7 +628,7 @@ describeWarehouses(["postgres"], (kind) => {
         JSON.stringify(
           await wh.execute(
             `SET LOCAL parallel_tuple_cost = 0.001; SET LOCAL parallel_setup_cost = 0; SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL max_parallel_workers_per_gather = 2;
-             EXPLAIN (FORMAT JSON) ${renderNewRowsSql(wh.dialect, x(), { keysByIndex: true, parallel })}`,
+             EXPLAIN (FORMAT JSON) ${renderNewRowsSql(wh.dialect, x(temp), { keysByIndex: true, parallel })}`,
           ),
         );
       expect(await plan(true)).toMatch(/"Parallel Aware":true,[^{}]*"Join Type":"Anti"/);
@@ -693,14 +694,13 @@ describeWarehouses(["postgres"], (kind) => {
 
   it("tells apart keys that a non-deterministic collation calls equal", () =>
     withWarehouse(kind, async (wh, temp) => {
-      stateSchema = temp.stateSchema;
       await wh.execute("CREATE COLLATION IF NOT EXISTS ferry_test_ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)");
       await wh.execute("CREATE TABLE codes (code text COLLATE ferry_test_ci, purchased_at text, email text, amount numeric)");
       await wh.execute(
         "INSERT INTO codes VALUES ('ABC', '2025-11-20 10:00:00', 'a@example.com', 1), ('abc', '2025-11-20 10:00:00', 'b@example.com', 2)",
       );
       await wh.state.ensure(temp.stateSchema);
-      const extraction = x({ source: { table: "codes" }, primaryKey: ["code"] });
+      const extraction = x(temp, { source: { table: "codes" }, primaryKey: ["code"] });
       const rows = await all(wh.newRows(extraction));
       expect(rows.map((r) => r["code"]).sort()).toEqual(["ABC", "abc"]);
       expect(new Set(rows.map(probeOf)).size).toBe(2);
