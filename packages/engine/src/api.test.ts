@@ -11,6 +11,7 @@ it("exports a small, reviewed public surface", async () => {
       "deriveWarnings",
       "describeFailure",
       "diffPlans",
+      "droppedList",
       "explainColumnError",
       "listRejections",
       "preview",

@@ -1,3 +1,4 @@
+import { THROTTLE_CODES } from "@ferry/tiktok";
 import type { SyncPlan } from "./compile/compile.js";
 
 /**
@@ -26,9 +27,6 @@ export interface FailureContext {
   accessTokenEnv: string;
   file?: string;
 }
-
-// TikTok's codes for throttling, and the gateway's HTTP 429: a run that gave up on them was throttled.
-const THROTTLE_CODES = new Set<string | number>([40100, 40132, 61000, 429]);
 
 /** The kind of a failure thrown by the warehouse, the environment or the engine itself. */
 export function classifyError(error: unknown): FailureKind {
@@ -83,8 +81,9 @@ export function classifyTikTok(kind: string, code: string | number | null | unde
   if (kind === "auth") return "tiktok_auth";
   if (kind === "permission") return "tiktok_permission";
   if (kind === "invalid") return "tiktok_refused";
+  // The client gives a gateway's 429, which carries no TikTok code, as code 429.
   if (kind === "retryable")
-    return code !== undefined && code !== null && THROTTLE_CODES.has(code) ? "tiktok_throttled" : "tiktok_unavailable";
+    return typeof code === "number" && (THROTTLE_CODES.has(code) || code === 429) ? "tiktok_throttled" : "tiktok_unavailable";
   return "internal";
 }
 

@@ -3,7 +3,7 @@ export { preview, type PlanPreview } from "./preview.js";
 export { listRejections, type RejectedRowListing } from "./rejections.js";
 export type { RejectedSample, RunEvent, RunReport, RunStatus, Warning, WarningCode } from "./run/report.js";
 export { run, type RunDeps, type RunOptions } from "./run/run.js";
-export { deriveWarnings } from "./warnings/warnings.js";
+export { deriveWarnings, droppedList } from "./warnings/warnings.js";
 export { describeFailure, explainColumnError, type FailureContext, type FailureKind } from "./failures.js";
 export { diffPlans, type FieldChange, type PlanDiff } from "./compile/diff.js";
 // Reason codes and their meaning, for whoever renders reports (the CLI, GitHub issues).

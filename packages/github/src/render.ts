@@ -1,4 +1,13 @@
-import { REJECT_REASONS, relationName, type PlanDiff, type RejectReason, type RunReport, type SyncPlan, type Warning } from "@ferry/engine";
+import {
+  droppedList,
+  REJECT_REASONS,
+  relationName,
+  type PlanDiff,
+  type RejectReason,
+  type RunReport,
+  type SyncPlan,
+  type Warning,
+} from "@ferry/engine";
 
 // Everything rendered here comes from run reports and plans, which hold counts, codes, hashes
 // and primary keys that are not personal data; no row value or secret can reach an issue.
@@ -40,13 +49,10 @@ function details(report: RunReport): string {
     for (const [reason, count] of reasons.sort(([, a], [, b]) => b - a))
       parts.push(`| \`${reason}\` | ${n(count)} | ${cell(REJECT_REASONS[reason]?.text ?? "")} |`);
   }
-  const dropped = Object.entries(k.droppedFields ?? {}).flatMap(([field, reasons]) =>
-    Object.entries(reasons).map(([reason, count]) => [field, reason, count ?? 0] as const),
-  );
+  const dropped = droppedList(k);
   if (dropped.length) {
     parts.push("", "**Fields left out of sent events**", "", "| field | reason | events |", "|---|---|---:|");
-    for (const [field, reason, count] of dropped.sort(([, , a], [, , b]) => b - a))
-      parts.push(`| ${field} | \`${reason}\` | ${n(count)} |`);
+    for (const d of dropped) parts.push(`| ${d.field} | \`${d.reason}\` | ${n(d.count)} |`);
   }
   if (report.samples.length) {
     parts.push("", "**Sample rows**", "", "| reason | row | TikTok's message |", "|---|---|---|");

@@ -7,6 +7,7 @@ it("exports a small, reviewed public surface", async () => {
       "MAX_BATCH_EVENTS",
       "PII_FIELDS",
       "REJECT_REASONS",
+      "THROTTLE_CODES",
       "TIKTOK_FIELDS",
       "TikTokError",
       "createMapper",

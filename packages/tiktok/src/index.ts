@@ -7,6 +7,7 @@ export {
   type TikTokClient,
   type TikTokClientOptions,
 } from "./client/client.js";
+export { THROTTLE_CODES } from "./client/classify.js";
 export { PII_FIELDS, TIKTOK_FIELDS, type TikTokFieldName } from "./map/fields.js";
 export { eventFingerprint } from "./map/hash.js";
 export {

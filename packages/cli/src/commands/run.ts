@@ -1,4 +1,4 @@
-import { describeFailure, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
+import { describeFailure, droppedList, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { CommandError, duration, loadPlans, number } from "../context.js";
@@ -85,8 +85,8 @@ export function summary(report: RunReport, io: Io): string {
     );
   }
   if (k.eventsWithDropped) {
-    const fields = Object.entries(k.droppedFields ?? {})
-      .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => `${field} ${reason} ${number(n ?? 0)}`))
+    const fields = droppedList(k)
+      .map((d) => `${d.field} ${d.reason} ${number(d.count)}`)
       .join(", ");
     lines.push(`  ${c.dim(`${number(k.eventsWithDropped)} sent without an invalid field (${fields})`)}`);
   }

@@ -1,6 +1,13 @@
 import { describeFailure, type FailureContext } from "../failures.js";
 import type { RunReport, Warning } from "../run/report.js";
 
+/** The fields a run left out of sent events, one entry a field and reason, most first. */
+export function droppedList(counts: RunReport["counts"]): { field: string; reason: string; count: number }[] {
+  return Object.entries(counts.droppedFields ?? {})
+    .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => ({ field, reason, count: n ?? 0 })))
+    .sort((a, b) => b.count - a.count);
+}
+
 /** What in a run needs a human, for the activation's warning settings. Pure. */
 export function deriveWarnings(
   report: Omit<RunReport, "warnings">,
@@ -52,10 +59,8 @@ export function deriveWarnings(
     const share = (100 * withDropped) / sentOrSending;
     const limit = settings.maxDroppedPercent ?? 5;
     if (share > limit) {
-      const fields = Object.entries(counts.droppedFields ?? {})
-        .flatMap(([field, reasons]) => Object.entries(reasons).map(([reason, n]) => [`${field} ${reason}`, n ?? 0] as const))
-        .sort(([, a], [, b]) => b - a)
-        .map(([what, n]) => `${what}: ${n}`)
+      const fields = droppedList(counts)
+        .map((d) => `${d.field} ${d.reason}: ${d.count}`)
         .join(", ");
       warnings.push({
         code: "dropped_share",

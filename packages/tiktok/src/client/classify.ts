@@ -1,6 +1,9 @@
 /** What the caller should do with a TikTok answer (Segment's taxonomy). */
 export type Kind = "ok" | "retryable" | "auth" | "permission" | "invalid" | "bug";
 
+/** TikTok's codes for "throttled": retry later, with fewer requests at once. */
+export const THROTTLE_CODES: ReadonlySet<number> = new Set([40100, 40132, 61000]);
+
 /** Classifies TikTok's body `code` (and the HTTP status when there is no body). */
 export function classify(code: number | undefined, httpStatus: number): Kind {
   if (code === undefined) {
@@ -10,7 +13,7 @@ export function classify(code: number | undefined, httpStatus: number): Kind {
     return httpStatus >= 200 && httpStatus < 300 ? "bug" : "invalid";
   }
   if (code === 0 || code === 20001) return "ok";
-  if (code === 40100 || code === 40132 || code === 61000) return "retryable";
+  if (THROTTLE_CODES.has(code)) return "retryable";
   if (code === 40104 || code === 40105) return "auth";
   if (code === 40001) return "permission";
   // Our side sent a bad batch size or unhashed personal data: a bug to fail loudly on.

@@ -4,7 +4,7 @@ import type { TikTokEvent } from "../types.js";
 import { MAX_BATCH_EVENTS } from "../types.js";
 import { eventFingerprint } from "../map/hash.js";
 import { backoffDelay, retryAfterMs } from "./backoff.js";
-import { classify, type Kind } from "./classify.js";
+import { classify, THROTTLE_CODES, type Kind } from "./classify.js";
 import { InFlightLimiter } from "./limiter.js";
 
 export const DEFAULT_BASE_URL = "https://business-api.tiktok.com";
@@ -91,6 +91,9 @@ type Answer = {
   retryAfter?: number;
   httpStatus?: number;
 };
+
+/** TikTok's throttle codes, or a gateway's HTTP 429 (which carries no TikTok code). */
+const isThrottle = (answer: Answer) => (answer.code !== undefined && THROTTLE_CODES.has(answer.code)) || answer.httpStatus === 429;
 
 export interface EventSet {
   event_set_id: string;
@@ -198,7 +201,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       let throttled = false;
       try {
         answer = await once(method, path, body, signal);
-        throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
+        throttled = isThrottle(answer);
       } finally {
         limiter.release(throttled);
       }
@@ -291,7 +294,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         const half = Math.ceil(events.length / 2);
         return (await send(offset, bodyFor(head, events.slice(0, half)))) ?? (await send(offset + half, bodyFor(head, events.slice(half))));
       }
-      const throttled = answer.code === 40100 || answer.code === 40132 || answer.code === 61000 || answer.httpStatus === 429;
+      const throttled = isThrottle(answer);
       return {
         status: "failed",
         kind: answer.kind,
