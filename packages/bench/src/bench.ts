@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--repeat N] [--heap] [--profile DIR]
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--repeat N] [--heap] [--profile DIR] [--api-only]
 // Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { connect } from "@ferry/warehouse";
 import { cpuSnapshot } from "./cpu.js";
+import { runScenarios, scenarioTable, writeApiActivation, type ScenarioResult } from "./api.js";
 import { seed } from "./seed.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -29,6 +30,11 @@ Seeds conversions into a warehouse (not timed), then measures on this machine:
                   and the time Ferry's run thread spent on a core and ready but waiting
                   for one (Linux)
   two reruns      one with no new rows, one with 1% new rows, over the full history
+  API scenarios   Ferry, with its default settings, against a sandbox as slow as TikTok
+                  (150 ms + 0.05 ms an event, at most 8 requests in flight): alone, rate-
+                  limited to 10 requests/s with TikTok's 40100, and with a gateway's 429 and
+                  Retry-After; events/s against the best possible under those limits,
+                  throttled replies per accepted batch, failed runs
 It prints a table (or JSON) and writes the table to bench/RESULTS.md.
 
 Options:
@@ -42,6 +48,8 @@ Options:
   --json                print {rows, seconds, rows_per_second, floor_seconds, ratio_to_floor,
                         peak_rss_mb, rerun_no_new_seconds, rerun_1pct_seconds, …} instead
   --out FILE            write the table there instead of bench/RESULTS.md
+  --api-rows N          conversions each API scenario sends (default 200000, at most --rows)
+  --api-only            measure the API scenarios only (seeds --api-rows conversions)
   --heap                sample the heap after a full GC at every tenth of the full run
   --profile DIR         write a V8 CPU profile of each measured process into DIR
   -h, --help            show this help
@@ -59,6 +67,8 @@ const parsed = (() => {
         profile: { type: "string" },
         // Samples the heap after a full GC at every tenth of the full run (costs it a few GCs).
         heap: { type: "boolean", default: false },
+        "api-rows": { type: "string", default: "200000" },
+        "api-only": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -76,10 +86,13 @@ const usageError = (message: string): never => {
   process.stderr.write(`bench: ${message}\n\n${USAGE}`);
   process.exit(2);
 };
-const rows = Number(values.rows);
+const apiOnly = values["api-only"];
+const rows = apiOnly ? Number(values["api-rows"]) : Number(values.rows);
+const apiRows = Math.min(Number(values["api-rows"]), rows);
 const kind = values.warehouse;
 const repeats = Number(values.repeat);
 if (!Number.isInteger(rows) || rows < 1) usageError("--rows takes a positive whole number");
+if (!Number.isInteger(apiRows) || apiRows < 1) usageError("--api-rows takes a positive whole number");
 if (kind !== "postgres" && kind !== "sqlite") usageError("--warehouse takes postgres or sqlite");
 if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) usageError("--repeat takes a whole number from 1 to 20");
 const log = (message: string) => process.stderr.write(`${message}\n`);
@@ -142,7 +155,15 @@ type Run = {
   peakRssMb: number;
   cpuSeconds: number;
   runThread?: { onCoreSeconds: number; waitingSeconds: number };
-  report: { status: string; counts: { read: number; sent: number; rejected: number }; error?: { message: string } };
+  report: {
+    status: string;
+    durationMs: number;
+    batches: number;
+    counts: { read: number; sent: number; rejected: number; notSent: number };
+    retries: { throttled: number; waitedMs: number };
+    inFlight?: { max: number; peak: number; mean: number };
+    error?: { message: string };
+  };
 };
 
 const { url, drop } = await warehouseUrl();
@@ -204,9 +225,12 @@ schedule: daily
    * count the next round's as duplicates): the next round starts where the first did.
    */
   async function forget() {
+    await warehouse.execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
+    await forgetState();
+  }
+  async function forgetState() {
     const reset = await fetch(new URL("/sandbox/reset", sandboxUrl), { method: "POST" });
     if (!reset.ok) throw new Error(`the sandbox did not reset: HTTP ${reset.status}`);
-    await warehouse.execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
     // "ferry": the state schema of an activation whose ferry.yml names none, as here.
     if (kind === "postgres") {
       await warehouse.execute("DROP SCHEMA IF EXISTS ferry CASCADE");
@@ -287,122 +311,150 @@ schedule: daily
     };
   }
 
-  const rounds: Awaited<ReturnType<typeof measure>>[] = [];
-  for (let n = 1; n <= repeats; n++) rounds.push(await measure(n));
-  await warehouse.close();
-  type Figure = Exclude<keyof (typeof rounds)[number], "heapAfterGcMb">;
-  const all = (figure: Figure) => rounds.map((r) => r[figure]).filter((x): x is number => x !== undefined);
-  // The median of an even count is the lower middle: a figure that was measured, not an average.
-  const median = (figure: Figure) => {
-    const sorted = all(figure).sort((a, b) => a - b);
-    return sorted[Math.floor((sorted.length - 1) / 2)]!;
-  };
-  /** Each figure's median, rounded, under the name the report gives it (in that order). */
-  const medians = <K extends string>(figures: Record<K, Figure>) =>
-    Object.fromEntries(Object.entries<Figure>(figures).map(([name, figure]) => [name, round(median(figure))])) as Record<K, number>;
-  const range = (figure: Figure): [number, number] => [round(Math.min(...all(figure))), round(Math.max(...all(figure)))];
-  // With --heap, the first round's samples: a leak shows in any one round.
-  const heapAfterGcMb = rounds[0]!.heapAfterGcMb;
-  const elsewhere =
-    rounds[0]!.sandbox_cpu_seconds === undefined
-      ? undefined
-      : {
-          sandbox_cpu_seconds: round(median("sandbox_cpu_seconds")),
-          // SQLite runs inside the Ferry process: its CPU is in cpu_seconds.
-          ...(kind === "postgres" ? { postgres_cpu_seconds: round(median("postgres_cpu_seconds")) } : {}),
-          machine_busy_percent: Math.round(median("machine_busy_percent")),
-        };
-  // The run thread's time on a core and ready but waiting for one (threadSched in measure.ts).
-  const runThread =
-    rounds[0]!.thread_on_core_seconds === undefined
-      ? undefined
-      : medians({ on_core_seconds: "thread_on_core_seconds", waiting_seconds: "thread_waiting_seconds" });
-  const least =
-    rounds[0]!.bound_seconds === undefined
-      ? undefined
-      : {
-          seconds: round(median("bound_seconds")),
-          ratio_to_floor: round(median("bound_ratio_to_floor")),
-          cpu_seconds_per_million_rows: medians({
-            stream: "bound_stream_cpu",
-            sha256: "bound_sha256_cpu",
-            serialise: "bound_serialise_cpu",
-            parse: "bound_parse_cpu",
-            store_keys: "bound_store_cpu",
-          }),
-        };
-  const ranged = ["seconds", "floor_seconds", "ratio_to_floor", "peak_rss_mb", "rerun_no_new_seconds", "rerun_1pct_seconds"] as const;
+  const apiDir = await writeApiActivation(work, apiRows);
+  const scenarios = async (): Promise<ScenarioResult[]> =>
+    runScenarios({
+      rows: apiRows,
+      repeats,
+      sandboxUrl,
+      log,
+      forget: forgetState,
+      run: () => child<Run>([worker, "run", apiDir], env),
+    });
+  if (apiOnly) {
+    const results = await scenarios();
+    await warehouse.close();
+    const table = scenarioTable(results, apiRows);
+    if (values.json) process.stdout.write(`${JSON.stringify({ warehouse: kind, api_rows: apiRows, api_scenarios: results }, null, 2)}\n`);
+    else process.stdout.write(`${table}\n`);
+    await writeResults(`--api-only --api-rows ${apiRows} --warehouse ${kind}`, table);
+  } else await fullRunAndScenarios();
 
-  const result = {
-    rows,
-    warehouse: kind,
-    seconds: round(median("seconds")),
-    rows_per_second: Math.round(rows / median("seconds")),
-    floor_seconds: round(median("floor_seconds")),
-    ratio_to_floor: round(median("ratio_to_floor")),
-    // The least a full run could take on this machine: see `bound` in measure.ts.
-    ...(least ? { least_possible_run: least } : {}),
-    peak_rss_mb: median("peak_rss_mb"),
-    ...(heapAfterGcMb ? { heap_after_gc_mb: heapAfterGcMb } : {}),
-    cpu_seconds: round(median("cpu_seconds")),
-    ...(elsewhere ?? {}),
-    ...(runThread ? { run_thread: runThread } : {}),
-    rerun_no_new_seconds: round(median("rerun_no_new_seconds")),
-    rerun_1pct_seconds: round(median("rerun_1pct_seconds")),
-    breakdown_per_million_rows: medians({
-      stream_seconds: "stream_seconds",
-      sha256_seconds: "sha256_seconds",
-      map_normalise_hash_seconds: "map_normalise_hash_seconds",
-      serialise_seconds: "serialise_seconds",
-    }),
-    // With --repeat: each figure above is the median of the rounds; these are their ranges.
-    ...(repeats > 1 ? { repeats, ranges: Object.fromEntries(ranged.map((f) => [f, range(f)])) } : {}),
-    machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
-  };
-  const spread = (figure: (typeof ranged)[number], unit = "") => (repeats > 1 ? ` (${range(figure)[0]}–${range(figure)[1]}${unit})` : "");
-  const table = [
-    `| measure | ${kind}, ${rows.toLocaleString("en-US")} rows |`,
-    "|---|---:|",
-    `| full run | ${result.seconds} s${spread("seconds", " s")}: ${result.rows_per_second.toLocaleString("en-US")} rows/s |`,
-    `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s${spread("floor_seconds", " s")} |`,
-    `| ratio to floor | ${result.ratio_to_floor}${spread("ratio_to_floor")} |`,
-    ...(least
-      ? [
-          `| least possible full run: what no run can skip, each step alone, its CPU shared perfectly by the ${cores} cores | ${least.seconds} s: ratio to floor ${least.ratio_to_floor} |`,
-          `| its CPU per million rows: stream / SHA-256 / serialise / the receiver's JSON.parse / storing the keys | ${Object.values(least.cpu_seconds_per_million_rows).join(" / ")} s |`,
-        ]
-      : []),
-    `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB${spread("peak_rss_mb", " MB")} |`,
-    ...(heapAfterGcMb
-      ? [`| heap in use after a full GC, at each tenth of the run | ${Math.min(...heapAfterGcMb)}–${Math.max(...heapAfterGcMb)} MB |`]
-      : []),
-    `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
-    ...(elsewhere
-      ? [
-          elsewhere.postgres_cpu_seconds === undefined
-            ? `| CPU time of the sandbox during the run (SQLite's is the Ferry process's) | ${elsewhere.sandbox_cpu_seconds} s |`
-            : `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
-          `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
-        ]
-      : []),
-    ...(runThread
-      ? [`| Ferry's run thread: on a core / ready but waiting for one | ${runThread.on_core_seconds} / ${runThread.waiting_seconds} s |`]
-      : []),
-    `| rerun, no new rows | ${result.rerun_no_new_seconds} s${spread("rerun_no_new_seconds", " s")} |`,
-    `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s${spread("rerun_1pct_seconds", " s")} |`,
-    `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,
-  ].join("\n");
-  if (values.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-  else process.stdout.write(`${table}\n`);
-  const out = values.out ?? path.join(root, "bench/RESULTS.md");
-  await writeFile(
-    out,
-    `# Benchmark results\n\nProduced by \`npm run bench -- --rows ${rows} --warehouse ${kind}${repeats > 1 ? ` --repeat ${repeats}` : ""}\` on ${new Date().toISOString().slice(0, 10)}; ${result.machine}.\nThe TikTok sandbox runs in another process on the same machine.${repeats > 1 ? ` Each figure is the median of ${repeats} rounds, their range in brackets.` : ""}\n\n${table}\n`,
-  );
+  async function fullRunAndScenarios() {
+    const rounds: Awaited<ReturnType<typeof measure>>[] = [];
+    for (let n = 1; n <= repeats; n++) rounds.push(await measure(n));
+    if (repeats > 1) await forget();
+    const apiResults = await scenarios();
+    await warehouse.close();
+    type Figure = Exclude<keyof (typeof rounds)[number], "heapAfterGcMb">;
+    const all = (figure: Figure) => rounds.map((r) => r[figure]).filter((x): x is number => x !== undefined);
+    // The median of an even count is the lower middle: a figure that was measured, not an average.
+    const median = (figure: Figure) => {
+      const sorted = all(figure).sort((a, b) => a - b);
+      return sorted[Math.floor((sorted.length - 1) / 2)]!;
+    };
+    /** Each figure's median, rounded, under the name the report gives it (in that order). */
+    const medians = <K extends string>(figures: Record<K, Figure>) =>
+      Object.fromEntries(Object.entries<Figure>(figures).map(([name, figure]) => [name, round(median(figure))])) as Record<K, number>;
+    const range = (figure: Figure): [number, number] => [round(Math.min(...all(figure))), round(Math.max(...all(figure)))];
+    // With --heap, the first round's samples: a leak shows in any one round.
+    const heapAfterGcMb = rounds[0]!.heapAfterGcMb;
+    const elsewhere =
+      rounds[0]!.sandbox_cpu_seconds === undefined
+        ? undefined
+        : {
+            sandbox_cpu_seconds: round(median("sandbox_cpu_seconds")),
+            // SQLite runs inside the Ferry process: its CPU is in cpu_seconds.
+            ...(kind === "postgres" ? { postgres_cpu_seconds: round(median("postgres_cpu_seconds")) } : {}),
+            machine_busy_percent: Math.round(median("machine_busy_percent")),
+          };
+    // The run thread's time on a core and ready but waiting for one (threadSched in measure.ts).
+    const runThread =
+      rounds[0]!.thread_on_core_seconds === undefined
+        ? undefined
+        : medians({ on_core_seconds: "thread_on_core_seconds", waiting_seconds: "thread_waiting_seconds" });
+    const least =
+      rounds[0]!.bound_seconds === undefined
+        ? undefined
+        : {
+            seconds: round(median("bound_seconds")),
+            ratio_to_floor: round(median("bound_ratio_to_floor")),
+            cpu_seconds_per_million_rows: medians({
+              stream: "bound_stream_cpu",
+              sha256: "bound_sha256_cpu",
+              serialise: "bound_serialise_cpu",
+              parse: "bound_parse_cpu",
+              store_keys: "bound_store_cpu",
+            }),
+          };
+    const ranged = ["seconds", "floor_seconds", "ratio_to_floor", "peak_rss_mb", "rerun_no_new_seconds", "rerun_1pct_seconds"] as const;
+
+    const result = {
+      rows,
+      warehouse: kind,
+      seconds: round(median("seconds")),
+      rows_per_second: Math.round(rows / median("seconds")),
+      floor_seconds: round(median("floor_seconds")),
+      ratio_to_floor: round(median("ratio_to_floor")),
+      // The least a full run could take on this machine: see `bound` in measure.ts.
+      ...(least ? { least_possible_run: least } : {}),
+      peak_rss_mb: median("peak_rss_mb"),
+      ...(heapAfterGcMb ? { heap_after_gc_mb: heapAfterGcMb } : {}),
+      cpu_seconds: round(median("cpu_seconds")),
+      ...(elsewhere ?? {}),
+      ...(runThread ? { run_thread: runThread } : {}),
+      rerun_no_new_seconds: round(median("rerun_no_new_seconds")),
+      rerun_1pct_seconds: round(median("rerun_1pct_seconds")),
+      breakdown_per_million_rows: medians({
+        stream_seconds: "stream_seconds",
+        sha256_seconds: "sha256_seconds",
+        map_normalise_hash_seconds: "map_normalise_hash_seconds",
+        serialise_seconds: "serialise_seconds",
+      }),
+      // With --repeat: each figure above is the median of the rounds; these are their ranges.
+      ...(repeats > 1 ? { repeats, ranges: Object.fromEntries(ranged.map((f) => [f, range(f)])) } : {}),
+      machine: `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+    };
+    const spread = (figure: (typeof ranged)[number], unit = "") => (repeats > 1 ? ` (${range(figure)[0]}–${range(figure)[1]}${unit})` : "");
+    const table = [
+      `| measure | ${kind}, ${rows.toLocaleString("en-US")} rows |`,
+      "|---|---:|",
+      `| full run | ${result.seconds} s${spread("seconds", " s")}: ${result.rows_per_second.toLocaleString("en-US")} rows/s |`,
+      `| floor (stream + SHA-256 alone) | ${result.floor_seconds} s${spread("floor_seconds", " s")} |`,
+      `| ratio to floor | ${result.ratio_to_floor}${spread("ratio_to_floor")} |`,
+      ...(least
+        ? [
+            `| least possible full run: what no run can skip, each step alone, its CPU shared perfectly by the ${cores} cores | ${least.seconds} s: ratio to floor ${least.ratio_to_floor} |`,
+            `| its CPU per million rows: stream / SHA-256 / serialise / the receiver's JSON.parse / storing the keys | ${Object.values(least.cpu_seconds_per_million_rows).join(" / ")} s |`,
+          ]
+        : []),
+      `| peak RSS of the Ferry process | ${result.peak_rss_mb} MB${spread("peak_rss_mb", " MB")} |`,
+      ...(heapAfterGcMb
+        ? [`| heap in use after a full GC, at each tenth of the run | ${Math.min(...heapAfterGcMb)}–${Math.max(...heapAfterGcMb)} MB |`]
+        : []),
+      `| CPU time of the Ferry process | ${result.cpu_seconds} s |`,
+      ...(elsewhere
+        ? [
+            elsewhere.postgres_cpu_seconds === undefined
+              ? `| CPU time of the sandbox during the run (SQLite's is the Ferry process's) | ${elsewhere.sandbox_cpu_seconds} s |`
+              : `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
+            `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
+          ]
+        : []),
+      ...(runThread
+        ? [`| Ferry's run thread: on a core / ready but waiting for one | ${runThread.on_core_seconds} / ${runThread.waiting_seconds} s |`]
+        : []),
+      `| rerun, no new rows | ${result.rerun_no_new_seconds} s${spread("rerun_no_new_seconds", " s")} |`,
+      `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s${spread("rerun_1pct_seconds", " s")} |`,
+      `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,
+    ].join("\n");
+    const apiTable = scenarioTable(apiResults, apiRows);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...result, api_rows: apiRows, api_scenarios: apiResults }, null, 2)}\n`);
+    else process.stdout.write(`${table}\n\n${apiTable}\n`);
+    await writeResults(`--rows ${rows} --warehouse ${kind}`, `${table}\n\n${apiTable}`);
+  }
 } finally {
   sandbox.kill("SIGTERM");
   await rm(work, { recursive: true, force: true });
   await drop();
+}
+
+async function writeResults(args: string, tables: string) {
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? "cpu"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  await writeFile(
+    values.out ?? path.join(root, "bench/RESULTS.md"),
+    `# Benchmark results\n\nProduced by \`npm run bench -- ${args}${repeats > 1 ? ` --repeat ${repeats}` : ""}\` on ${new Date().toISOString().slice(0, 10)}; ${machine}.\nThe TikTok sandbox runs in another process on the same machine.${repeats > 1 ? ` Each figure is the median of ${repeats} rounds, their range in brackets.` : ""}\n\n${tables}\n`,
+  );
 }
 
 function round(x: number) {

@@ -1,6 +1,9 @@
 import { THROTTLE_CODES } from "@ferry/tiktok";
 import type { SyncPlan } from "./compile/compile.js";
 
+/** Failures that stop a run without failing it: the API's limits, not Ferry or its config. */
+export const STOPPING_KINDS: ReadonlySet<FailureKind> = new Set(["tiktok_throttled", "tiktok_daily_limit"]);
+
 /**
  * One classification of what stops a run, by what a human does next, used by the run report,
  * its warnings, the CLI and the action alike (Segment's action-destinations' idea).
@@ -15,6 +18,7 @@ export type FailureKind =
   | "tiktok_auth"
   | "tiktok_permission"
   | "tiktok_throttled"
+  | "tiktok_daily_limit"
   | "tiktok_unavailable"
   | "tiktok_refused"
   | "internal";
@@ -77,7 +81,8 @@ export function explainColumnError(message: string, plan: Located): string | und
 }
 
 /** The kind of a TikTok answer the client gave up on (its own taxonomy: auth, permission, …). */
-export function classifyTikTok(kind: string, code: string | number | null | undefined): FailureKind {
+export function classifyTikTok(kind: string, code: string | number | null | undefined, limit?: "day"): FailureKind {
+  if (limit === "day") return "tiktok_daily_limit";
   if (kind === "auth") return "tiktok_auth";
   if (kind === "permission") return "tiktok_permission";
   if (kind === "invalid") return "tiktok_refused";
@@ -135,8 +140,13 @@ export function describeFailure(kind: string, ctx: FailureContext | undefined): 
       };
     case "tiktok_throttled":
       return {
-        title: "TikTok kept throttling the requests",
-        fix: "Nothing unsent was recorded: the next run sends it. If it recurs, lower the requests in flight (--concurrency, or the action's concurrency input).",
+        title: "TikTok throttled every request for too long, so the run stopped",
+        fix: "Nothing to do: what TikTok acknowledged is recorded and the next run sends the rest. If it recurs, other tools may share the TikTok app's rate limit: set destination.requests_per_second, or schedule the runs apart.",
+      };
+    case "tiktok_daily_limit":
+      return {
+        title: "TikTok's daily request limit was reached, so the run stopped for the day",
+        fix: "Nothing to do: what TikTok acknowledged is recorded and the first run after 00:00 UTC sends the rest. If it recurs, the TikTok app's daily limit is shared with other tools: ask TikTok for a higher tier.",
       };
     case "tiktok_unavailable":
       return {

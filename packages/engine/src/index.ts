@@ -1,4 +1,5 @@
-export { compile, CompileError, type SyncPlan } from "./compile/compile.js";
+export { compile, CompileError, eventLabel, type SyncPlan } from "./compile/compile.js";
+export { coverageText, namesText, type IdentifierCounts } from "./coverage.js";
 export { preview, type PlanPreview } from "./preview.js";
 export { listRejections, type RejectedRowListing } from "./rejections.js";
 export type { RejectedSample, RunEvent, RunReport, RunStatus, Warning, WarningCode } from "./run/report.js";

@@ -1,6 +1,7 @@
 import { createMapper, type RejectReason, type TikTokEvent } from "@ferry/tiktok";
 import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile/compile.js";
+import { carriedBy, countIdentifiers, identifierCounts, type IdentifierCounts } from "./coverage.js";
 import { rejectionMemory } from "./remembered.js";
 
 export interface PlanPreview {
@@ -8,8 +9,16 @@ export interface PlanPreview {
   newRows: number;
   /** The first events that would be sent, exactly as sent: identifiers hashed. */
   samples: TikTokEvent[];
-  /** Rejections met while looking for samples, by reason. */
+  /** Rejections met among the rows scanned, by reason. */
   rejectedInSample: Partial<Record<RejectReason, number>>;
+  /** Rows scanned (the first new ones, at most `scan`): what the figures below are of. */
+  scanned: number;
+  /** Of the scanned rows that would be sent: how many, by event name, and the identifiers they carry. */
+  wouldSend: {
+    events: number;
+    byEvent: Record<string, number>;
+    identifiers: IdentifierCounts;
+  };
   /**
    * False when the warehouse has no sync state this connection can read (no run yet, or a role
    * that may not read it): every row of the source then counts as new.
@@ -52,14 +61,23 @@ export async function preview(
   const samples: TikTokEvent[] = [];
   const rejectedInSample: PlanPreview["rejectedInSample"] = {};
   let scanned = 0;
-  // Samples come from rows never rejected: a scan of bounded length, however many are remembered.
+  const wouldSend: PlanPreview["wouldSend"] = { events: 0, byEvent: {}, identifiers: identifierCounts(plan.mappingSpec) };
+  // Samples and figures come from rows never rejected: a scan of bounded length, however many are remembered.
   outer: for await (const chunk of deps.warehouse.newRows(plan.extraction, stateFound ? { remembered: false } : fresh)) {
     for (const row of chunk) {
-      if (samples.length >= want || ++scanned > scan) break outer;
+      if (scanned >= scan) break outer;
+      scanned++;
       const result = mapper(row, row[PK_COLUMN] as string | null);
-      if (result.ok) samples.push(result.event);
-      else rejectedInSample[result.reason] = (rejectedInSample[result.reason] ?? 0) + 1;
+      if (!result.ok) {
+        rejectedInSample[result.reason] = (rejectedInSample[result.reason] ?? 0) + 1;
+        continue;
+      }
+      const { event } = result;
+      if (samples.length < want) samples.push(event);
+      wouldSend.events++;
+      wouldSend.byEvent[event.event] = (wouldSend.byEvent[event.event] ?? 0) + 1;
+      countIdentifiers(wouldSend.identifiers, carriedBy(event.user));
     }
   }
-  return { newRows, samples, rejectedInSample, stateFound };
+  return { newRows, samples, rejectedInSample, scanned, wouldSend, stateFound };
 }

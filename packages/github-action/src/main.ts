@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
-import { compile, CompileError, diffPlans, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
-import { createOctokit, renderJobSummary, renderPlanComment, syncWarningIssue, upsertPlanComment } from "@ferry/github";
+import { compile, CompileError, Connections, diffPlans, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
+import {
+  createOctokit,
+  ledgerRuns,
+  renderJobSummary,
+  renderPlanComment,
+  syncWarningIssue,
+  upsertPlanComment,
+  type LedgerRun,
+} from "@ferry/github";
 import { loadActivations, scheduleToCron, type ConfigIssue, type LoadResult } from "@ferry/schema";
 import { basePlans } from "./base.js";
 
@@ -165,6 +173,7 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
       }
     },
   });
+  const histories = dryRun ? {} : await historiesOf(selected, reports, env);
   const issues: Record<string, { url: string; number: number; action: string }> = {};
   const token = core.getInput("github-token");
   const [owner, repo] = (env["GITHUB_REPOSITORY"] ?? "").split("/");
@@ -182,7 +191,11 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
           repo,
           report,
           labels: plan.warnings.labels,
-          context: { file: plan.file, ...(runUrl ? { runUrl } : {}) },
+          context: {
+            file: plan.file,
+            ...(runUrl ? { runUrl } : {}),
+            ...(histories[report.activation] ? { history: histories[report.activation] } : {}),
+          },
         });
         if (result.number && result.url) issues[report.activation] = { number: result.number, url: result.url, action: result.action };
       } catch (error) {
@@ -197,9 +210,10 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
         title: `ferry: ${w.code}`,
         file: selected.find((p) => p.activation === report.activation)?.file,
       });
-  await core.summary.addRaw(renderJobSummary(reports, issues)).write();
+  await core.summary.addRaw(renderJobSummary(reports, issues, histories)).write();
   outputs(reports);
-  const failed = reports.filter((r) => r.status !== "success");
+  // A run TikTok's limits stopped is not failed: its warning says so and the next run sends the rest.
+  const failed = reports.filter((r) => r.status !== "success" && r.status !== "stopped");
   const problems = [
     ...(failed.length
       ? [
@@ -209,6 +223,30 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
     ...(unresolved.length ? [unresolvedMessage(unresolved)] : []),
   ];
   if (problems.length) core.setFailed(problems.join("; "));
+}
+
+/**
+ * Each activation's last runs from its run ledger, for the chart of the job summary and the
+ * warning issue; a ledger that cannot be read leaves the chart out, and the step goes on.
+ */
+async function historiesOf(plans: readonly SyncPlan[], reports: readonly RunReport[], env: Record<string, string | undefined>) {
+  const histories: Record<string, LedgerRun[]> = {};
+  const connections = new Connections(env);
+  try {
+    for (const report of reports) {
+      const plan = plans.find((p) => p.activation === report.activation);
+      if (!plan) continue;
+      try {
+        const state = await connections.warehouse(plan).state.show(plan.warehouse.stateSchema, plan.activation, { runs: 10 });
+        histories[plan.activation] = ledgerRuns(state.runs);
+      } catch (error) {
+        core.info(`the run history of ${plan.activation} could not be read: ${(error as Error).message}`);
+      }
+    }
+  } finally {
+    await connections.close();
+  }
+  return histories;
 }
 
 const unresolvedMessage = (unresolved: { activation: string }[]) =>
@@ -227,7 +265,7 @@ function outputs(reports: RunReport[]) {
   );
   core.setOutput(
     "failed",
-    sum((r) => (r.status === "success" ? 0 : 1)),
+    sum((r) => (r.status === "success" || r.status === "stopped" ? 0 : 1)),
   );
   core.setOutput(
     "warnings",

@@ -4,6 +4,8 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/github")).sort()).toMatchInlineSnapshot(`
     [
       "createOctokit",
+      "ledgerRuns",
+      "renderHistory",
       "renderIssueBody",
       "renderJobSummary",
       "renderPlanComment",

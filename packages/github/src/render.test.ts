@@ -3,7 +3,7 @@ import { parseActivation, parseProject, type Project } from "@ferry/schema";
 import { activationYaml } from "@ferry/testkit";
 import { expect, it } from "vitest";
 import type { RunReport } from "@ferry/engine";
-import { renderIssueBody, renderPlanComment } from "./render.js";
+import { ledgerRuns, renderHistory, renderIssueBody, renderPlanComment } from "./render.js";
 
 const project = parseProject("version: 1\n", "activations/ferry.yml");
 function plan(yaml: string, dbt?: { database: string; schema: string; name: string }) {
@@ -90,4 +90,53 @@ it("shows the fields left out of sent events, by field and reason, and marks the
   expect(body).toContain("| currency | `invalid_currency` | 3 |");
   expect(body).toContain("| value | `value_without_currency` | 3 |");
   expect(body).toContain("| currency left out: `invalid_currency` | order_id=7 |");
+});
+
+it("draws the activation's last runs from the ledger as a Mermaid chart beside their table", () => {
+  const report = (sent: number, rejected: number, email: number) =>
+    ({ counts: { sent, rejected, identifiers: { email, phone: Math.floor(sent / 2), twoOrMore: Math.floor(sent / 4) } } }) as unknown;
+  const runs = ledgerRuns([
+    { startedAt: Date.parse("2026-12-02T06:00:00Z"), status: "success", report: report(120, 3, 118) },
+    { startedAt: Date.parse("2026-12-01T06:00:00Z"), status: "success", report: report(100, 0, 100) },
+    // Still running, or interrupted before its report: not a point of the chart.
+    { startedAt: Date.parse("2026-12-03T06:00:00Z"), status: "running", report: null },
+  ]);
+  expect(runs.map((r) => r.startedAt)).toEqual(["2026-12-01T06:00:00.000Z", "2026-12-02T06:00:00.000Z"]);
+  const markdown = renderHistory("pos-purchases", runs);
+  expect(markdown).toContain(
+    [
+      "```mermaid",
+      "xychart-beta",
+      '  title "pos-purchases: sent (bars) and rejected (line)"',
+      '  x-axis ["12-01 06:00", "12-02 06:00"]',
+      '  y-axis "events" 0 --> 120',
+      "  bar [100, 120]",
+      "  line [0, 3]",
+      "```",
+    ].join("\n"),
+  );
+  expect(markdown).toContain("| 2026-12-02 06:00 UTC | success | 120 | 3 | email 98.3%, phone 50.0%, two or more 25.0% |");
+  const body = renderIssueBody(
+    {
+      reportVersion: 1,
+      runId: "r2",
+      activation: "pos-purchases",
+      status: "success",
+      dryRun: false,
+      fullRefresh: false,
+      startedAt: "2026-12-02T06:00:00.000Z",
+      finishedAt: "2026-12-02T06:00:01.000Z",
+      durationMs: 1000,
+      eventSetId: null,
+      counts: { read: 123, sent: 120, rejected: 3, rejectedByReason: { invalid_email: 3 }, deferred: 0, notSent: 0 },
+      rowsPerSecond: 123,
+      batches: 1,
+      requests: 1,
+      retries: { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 },
+      samples: [],
+      warnings: [],
+    },
+    { history: runs },
+  );
+  expect(body).toContain("**pos-purchases: the last 2 runs**");
 });

@@ -1,5 +1,8 @@
 import {
+  coverageText,
   droppedList,
+  eventLabel,
+  namesText,
   REJECT_REASONS,
   relationName,
   type PlanDiff,
@@ -25,6 +28,62 @@ export interface RunContext {
   runUrl?: string;
   /** The activation file. */
   file?: string;
+  /** The activation's last runs from the run ledger, oldest first (this one included). */
+  history?: LedgerRun[];
+}
+
+/** One run of the ledger, as the history chart shows it: counts only. */
+export interface LedgerRun {
+  startedAt: string;
+  status: string;
+  sent: number;
+  rejected: number;
+  /** The match coverage of its sent events, as `coverageText` words it. */
+  coverage: string;
+}
+
+/** The ledger's runs as LedgerRun, oldest first; runs without a report (still running, dry runs' absence) are skipped. */
+export function ledgerRuns(runs: readonly { startedAt: number; status: string; report: unknown }[]): LedgerRun[] {
+  return runs
+    .filter((r) => r.report !== null && typeof r.report === "object")
+    .map((r) => {
+      const report = r.report as Partial<RunReport>;
+      const k = report.counts;
+      return {
+        startedAt: new Date(r.startedAt).toISOString(),
+        status: r.status,
+        sent: k?.sent ?? 0,
+        rejected: k?.rejected ?? 0,
+        coverage: k?.identifiers && k.sent ? coverageText(k.identifiers, k.sent) : "",
+      };
+    })
+    .sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/**
+ * The last runs as a chart GitHub draws itself (Mermaid's xychart: sent as bars, rejected as a
+ * line) and the table beside it.
+ */
+export function renderHistory(activation: string, runs: readonly LedgerRun[]): string {
+  if (runs.length === 0) return "";
+  const labels = runs.map((r) => `"${r.startedAt.slice(5, 16).replace("T", " ")}"`);
+  const top = Math.max(1, ...runs.map((r) => Math.max(r.sent, r.rejected)));
+  return [
+    `**${activation}: the last ${runs.length === 1 ? "run" : `${runs.length} runs`}**`,
+    "",
+    "```mermaid",
+    "xychart-beta",
+    `  title "${activation}: sent (bars) and rejected (line)"`,
+    `  x-axis [${labels.join(", ")}]`,
+    `  y-axis "events" 0 --> ${top}`,
+    `  bar [${runs.map((r) => r.sent).join(", ")}]`,
+    `  line [${runs.map((r) => r.rejected).join(", ")}]`,
+    "```",
+    "",
+    "| run (UTC) | status | sent | rejected | identifiers of the sent |",
+    "|---|---|---:|---:|---|",
+    ...runs.map((r) => `| ${when(r.startedAt)} | ${r.status} | ${n(r.sent)} | ${n(r.rejected)} | ${cell(r.coverage)} |`),
+  ].join("\n");
 }
 
 function warningList(warnings: readonly Warning[]): string {
@@ -43,6 +102,8 @@ function details(report: RunReport): string {
     ...(k.notSent ? [`| not sent (retried next run) | ${n(k.notSent)} |`] : []),
     ...(k.eventsWithDropped ? [`| sent without an invalid field | ${n(k.eventsWithDropped)} |`] : []),
   ];
+  if (k.identifiers && k.sent > 0) parts.push("", `**Identifiers of the sent events:** ${cell(coverageText(k.identifiers, k.sent))}`);
+  if (k.byEvent) parts.push("", `**Sent by event name:** ${cell(namesText(k.byEvent))}`);
   const reasons = Object.entries(k.rejectedByReason) as [RejectReason, number][];
   if (reasons.length) {
     parts.push("", "**Rejections by reason**", "", "| reason | rows | meaning |", "|---|---:|---|");
@@ -81,6 +142,7 @@ export function renderIssueBody(report: RunReport, ctx: RunContext = {}): string
     warningList(report.warnings),
     "",
     details(report),
+    ...(ctx.history?.length ? ["", renderHistory(report.activation, ctx.history)] : []),
     "",
     "_Ferry keeps this issue up to date: later warnings are added as comments, and the first healthy run closes it. Turn warnings off with `warnings.enabled: false` in the activation._",
   ].join("\n");
@@ -93,6 +155,7 @@ export function renderIssueComment(report: RunReport, ctx: RunContext = {}): str
     warningList(report.warnings),
     "",
     details(report),
+    ...(ctx.history?.length ? ["", renderHistory(report.activation, ctx.history)] : []),
   ].join("\n");
 }
 
@@ -104,23 +167,33 @@ export function renderHealthyComment(report: RunReport, ctx: RunContext = {}): s
 export function renderJobSummary(
   reports: readonly RunReport[],
   issues: Readonly<Record<string, { url: string; number: number; action: string }>> = {},
+  histories: Readonly<Record<string, readonly LedgerRun[]>> = {},
 ): string {
-  const status = (r: RunReport) => (r.status !== "success" ? `🛑 ${r.status}` : r.warnings.length ? "⚠️ warnings" : "✅ ok");
+  const status = (r: RunReport) =>
+    r.status === "stopped"
+      ? "⏸️ stopped by TikTok's limits"
+      : r.status !== "success"
+        ? `🛑 ${r.status}`
+        : r.warnings.length
+          ? "⚠️ warnings"
+          : "✅ ok";
   const rows = reports.map((r) => {
     const reasons = Object.entries(r.counts.rejectedByReason)
       .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
       .map(([reason, count]) => `${reason} ${n(count ?? 0)}`)
       .join(", ");
     const issue = issues[r.activation];
-    return `| ${r.activation} | ${status(r)}${r.dryRun ? " (dry run)" : ""} | ${n(r.counts.read)} | ${n(r.counts.sent)} | ${n(r.counts.rejected)}${reasons ? ` (${cell(reasons)})` : ""} | ${duration(r.durationMs)} | ${issue ? `[#${issue.number}](${issue.url}) ${issue.action}` : ""} |`;
+    const coverage = r.counts.identifiers ? coverageText(r.counts.identifiers, r.counts.sent) : "";
+    return `| ${r.activation} | ${status(r)}${r.dryRun ? " (dry run)" : ""} | ${n(r.counts.read)} | ${n(r.counts.sent)} | ${n(r.counts.rejected)}${reasons ? ` (${cell(reasons)})` : ""} | ${cell(coverage)} | ${duration(r.durationMs)} | ${issue ? `[#${issue.number}](${issue.url}) ${issue.action}` : ""} |`;
   });
   return [
     "## Ferry",
     "",
-    "| Activation | Status | New rows | Sent | Rejected | Duration | Issue |",
-    "|---|---|---:|---:|---|---:|---|",
+    "| Activation | Status | New rows | Sent | Rejected | Identifiers of the sent | Duration | Issue |",
+    "|---|---|---:|---:|---|---|---:|---|",
     ...rows,
     ...reports.flatMap((r) => (r.error ? [``, `**${r.activation}**: ${cell(r.error.message)}`] : [])),
+    ...reports.flatMap((r) => (histories[r.activation]?.length ? ["", renderHistory(r.activation, histories[r.activation]!)] : [])),
     "",
   ].join("\n");
 }
@@ -131,7 +204,7 @@ function planFacts(plan: SyncPlan): string {
       `| ${m.field} | ${"column" in m.from ? `\`${m.from.column}\`` : `const ${cell(JSON.stringify(m.from.const))}`} | ${m.pii ? "SHA-256" : ""} |`,
   );
   return [
-    `- **${plan.event}** → advertiser \`${plan.destination.advertiserId}\`, event set ${plan.destination.eventSetId ? `\`${plan.destination.eventSetId}\`` : "resolved from the advertiser"}; schedule \`${plan.schedule.expression}\``,
+    `- **${eventLabel(plan.event)}** → advertiser \`${plan.destination.advertiserId}\`, event set ${plan.destination.eventSetId ? `\`${plan.destination.eventSetId}\`` : "resolved from the advertiser"}; schedule \`${plan.schedule.expression}\``,
     "",
     "| field | from | sent as |",
     "|---|---|---|",

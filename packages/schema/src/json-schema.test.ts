@@ -12,7 +12,8 @@ describe("generated JSON Schemas", () => {
 
   it("offers every accepted event name and every mapping field for completion", () => {
     const schema = JSON.parse(jsonSchemas()["activation.schema.json"]);
-    expect(schema.properties.event.enum).toEqual([...EVENT_NAMES]);
+    expect(schema.properties.event.anyOf[0].enum).toEqual([...EVENT_NAMES]);
+    expect(schema.properties.event.anyOf[1]).toMatchObject({ type: "object", required: ["column"] });
     expect(Object.keys(schema.properties.mapping.properties)).toEqual([
       "event_time",
       "email",
@@ -23,6 +24,12 @@ describe("generated JSON Schemas", () => {
       "num_items",
       "order_id",
       "shop_id",
+      "event_id",
+      "contents",
+      "content_type",
+      "description",
+      "query",
+      "limited_data_use",
       "phone_region",
     ]);
     expect(schema.properties.mapping.required).toEqual(["event_time"]);

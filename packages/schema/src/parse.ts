@@ -148,7 +148,8 @@ function parseWith<T>(schema: z.ZodType<T>, source: string, file: string): Parse
 export function parseActivation(source: string, file: string): ParseResult<Activation> {
   const result = parseWith(ActivationSchema, source, file);
   if (!result.ok || !result.located) return result;
-  const deprecation = DEPRECATED_EVENT_NAMES[result.value.event];
+  const event = result.value.event;
+  const deprecation = typeof event === "string" ? DEPRECATED_EVENT_NAMES[event] : undefined;
   const issues: ConfigIssue[] = deprecation
     ? [
         {

@@ -59,13 +59,25 @@ function columnOrConst<T extends z.ZodType>(description: string, constant: T) {
     .meta({ description });
 }
 
-export const EventNameSchema = z.enum(EVENT_NAMES, { error: "must be one of TikTok's event names" }).meta({
+export const EventNameSchema = z.enum(EVENT_NAMES, { error: "must be one of TikTok's event names, or { column: <column> }" }).meta({
   description:
     "The TikTok event every row of the segment is sent as. " +
     Object.entries(DEPRECATED_EVENT_NAMES)
       .map(([name]) => `${name} is soft-deprecated.`)
       .join(" "),
 });
+
+/** The event: one name for every row, or each row's own from a column. */
+export const EventSchema = z
+  .union([EventNameSchema, z.strictObject({ column: columnRef("Column holding each row's TikTok event name.") })], {
+    error: "must be one of TikTok's event names, or { column: <column> }",
+  })
+  .meta({
+    description:
+      "The TikTok event: one name for every row (e.g. CompletePayment), or { column: <column> } for each row's own; a row whose name TikTok does not accept is rejected (invalid_event).",
+  });
+
+const CONTENT_TYPES = ["product", "product_group"] as const;
 
 export const MappingSchema = z
   .strictObject({
@@ -83,6 +95,22 @@ export const MappingSchema = z
     num_items: columnOrConst("Number of items in the conversion.", z.number().int().nonnegative()).optional(),
     order_id: columnRef("Column holding the order identifier.").optional(),
     shop_id: columnOrConst("Store or shop identifier.", z.string().min(1)).optional(),
+    event_id: columnRef(
+      "Column holding your own id for the conversion (e.g. the one your pixel sends), so TikTok deduplicates across sources; trimmed, at most 255 characters, stable for a primary key. A row without a valid one is rejected (invalid_event_id). Default: Ferry's id from the activation and the primary key.",
+    ).optional(),
+    contents: columnRef(
+      "Column holding the items: a JSON/JSONB array or JSON text of objects with content_id, content_type, content_name, content_category, brand, price, quantity. Other keys are left out and counted.",
+    ).optional(),
+    content_type: columnOrConst(
+      "product or product_group.",
+      z.enum(CONTENT_TYPES, { error: "must be product or product_group" }),
+    ).optional(),
+    description: columnOrConst("A description of the conversion.", z.string().trim().min(1)).optional(),
+    query: columnOrConst("The search string that led to the conversion.", z.string().trim().min(1)).optional(),
+    limited_data_use: columnOrConst(
+      "TikTok's limited data use (restricted data processing) for the event: a boolean column, or { const: true }.",
+      z.boolean(),
+    ).optional(),
     phone_region: columnRef(
       "Column holding each row's ISO 3166 two-letter country (e.g. a store's), to read its national phone numbers; phone_default_region applies where it is empty.",
     ).optional(),
@@ -135,7 +163,7 @@ export const SourceSchema = z
 
 const requestsInFlight = z.number().int().min(1).max(32).meta({
   description:
-    "Requests to TikTok in flight at most (default 4): Ferry halves them when TikTok throttles and grows them back while answers are clean. Over ferry.yml's default; --concurrency overrides both.",
+    "Requests to TikTok in flight at most (default 8): Ferry halves them when TikTok throttles and grows them back while answers are clean. Over ferry.yml's default; --concurrency overrides both.",
 });
 const requestsPerSecond = z
   .number()
@@ -179,6 +207,23 @@ export const WarningsSchema = z.strictObject({
     .max(100)
     .default(5)
     .meta({ description: "Warn when more events than this share were sent with an invalid optional property left out." }),
+  min_identifier_coverage_percent: z
+    .union(
+      [
+        z.number().min(0).max(100),
+        z.strictObject({
+          email: z.number().min(0).max(100).optional(),
+          phone: z.number().min(0).max(100).optional(),
+          external_id: z.number().min(0).max(100).optional(),
+        }),
+      ],
+      { error: "must be a percentage, or { email, phone, external_id } percentages" },
+    )
+    .optional()
+    .meta({
+      description:
+        "Warn when fewer of a run's sent events than this share carried a mapped identifier: one percentage for each mapped identifier, or one per identifier ({ email: 90, phone: 40 }). Unset: no such warning.",
+    }),
 });
 
 const regionCode = z
@@ -210,7 +255,7 @@ export const ActivationSchema = z
     description: z.string().optional().meta({ description: "What this activation sends, for reviewers." }),
     destination: DestinationSchema,
     source: SourceSchema,
-    event: EventNameSchema,
+    event: EventSchema,
     mapping: MappingSchema,
     phone_default_region: regionCode.optional().meta({
       description: "How to read national phone numbers without a country code, over ferry.yml's default (ISO 3166 alpha-2).",
@@ -220,7 +265,7 @@ export const ActivationSchema = z
       .default("send_without")
       .meta({
         description:
-          "An invalid optional property (value, currency, num_items, order_id, shop_id, external_id): send the event without it, counted (send_without, the default), or reject the row (reject_row).",
+          "An invalid optional property (value, currency, num_items, order_id, shop_id, external_id, contents, content_type, description, query, limited_data_use): send the event without it, counted (send_without, the default), or reject the row (reject_row).",
       }),
     schedule: scheduleSchema,
     warnings: WarningsSchema.prefault({}),
@@ -295,6 +340,8 @@ export type ActivationInput = z.input<typeof ActivationSchema>;
 export type Project = z.output<typeof ProjectSchema>;
 export type Mapping = z.output<typeof MappingSchema>;
 export type MappingValue = NonNullable<Mapping["value"]>;
+export type EventSpec = z.output<typeof EventSchema>;
+export type CoverageThresholds = NonNullable<z.output<typeof WarningsSchema>["min_identifier_coverage_percent"]>;
 export type Destination = z.output<typeof DestinationSchema>;
 export type Source = z.output<typeof SourceSchema>;
 

@@ -9,7 +9,7 @@ export function activationYaml(
     dbtModel?: string;
     primaryKey?: string | string[];
     event?: string;
-    mapping?: Record<string, string | { const: string | number }>;
+    mapping?: Record<string, string | { const: string | number | boolean }>;
     warehouse?: string;
     eventSetId?: string | null;
     advertiserId?: string;
@@ -19,6 +19,8 @@ export function activationYaml(
     testEventCode?: string;
     schedule?: string;
     onInvalidProperty?: "send_without" | "reject_row";
+    /** warnings.min_identifier_coverage_percent */
+    minIdentifierCoverage?: number;
   } = {},
 ): string {
   const mapping = options.mapping ?? {
@@ -56,6 +58,7 @@ export function activationYaml(
     "warnings:",
     `  enabled: ${options.warningsEnabled ?? true}`,
     `  max_rejected_percent: ${options.maxRejectedPercent ?? 5}`,
+    ...(options.minIdentifierCoverage !== undefined ? [`  min_identifier_coverage_percent: ${options.minIdentifierCoverage}`] : []),
   ];
   return `${lines.join("\n")}\n`;
 }

@@ -36,7 +36,6 @@ const PROPERTY_KEYS = new Set([
   "num_items",
   "contents",
   "content_type",
-  "content_id",
   "description",
   "query",
 ]);
@@ -96,6 +95,23 @@ function checkIdentifier(event: number, key: string, value: unknown): Refusal | 
   return undefined;
 }
 
+/** One item of contents: known keys only, ids and names as strings, price a number, quantity an integer ≥ 1. */
+function checkContent(at: string, item: unknown): Refusal | undefined {
+  if (!isObject(item) || Object.keys(item).length === 0) return new Refusal(40002, `${at} must be a non-empty object`);
+  for (const [k, v] of Object.entries(item)) {
+    if (!CONTENT_KEYS.has(k)) return new Refusal(40002, `${at}.${k} is not a known content field`);
+    if (k === "price") {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) return new Refusal(40002, `${at}.price must be a non-negative number`);
+    } else if (k === "quantity") {
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 1)
+        return new Refusal(40002, `${at}.quantity must be an integer of 1 or more`);
+    } else if (k === "content_type") {
+      if (v !== "product" && v !== "product_group") return new Refusal(40002, `${at}.content_type must be product or product_group`);
+    } else if (typeof v !== "string" || v === "") return new Refusal(40002, `${at}.${k} must be a non-empty string`);
+  }
+  return undefined;
+}
+
 function checkProperty(i: number, key: string, value: unknown): Refusal | undefined {
   if (!PROPERTY_KEYS.has(key)) return new Refusal(40002, `data[${i}].properties.${key} is not a known property`);
   if (value === null || value === "") return new Refusal(40002, `data[${i}].properties.${key} must be omitted rather than empty`);
@@ -117,11 +133,20 @@ function checkProperty(i: number, key: string, value: unknown): Refusal | undefi
         return new Refusal(40002, `data[${i}].properties.${key} must be a non-negative integer`);
       return undefined;
     case "contents":
-      if (!Array.isArray(value)) return new Refusal(40002, `data[${i}].properties.${key} must be an array`);
-      for (const item of value) {
-        if (!isObject(item) || Object.keys(item).some((k) => !CONTENT_KEYS.has(k)))
-          return new Refusal(40002, `data[${i}].properties.${key} has an invalid item`);
+      if (!Array.isArray(value) || value.length === 0 || value.length > MAX_EVENTS)
+        return new Refusal(40002, `data[${i}].properties.${key} must be a non-empty array of at most ${MAX_EVENTS} items`);
+      for (const [j, item] of value.entries()) {
+        const refusal = checkContent(`data[${i}].properties.contents[${j}]`, item);
+        if (refusal) return refusal;
       }
+      return undefined;
+    case "content_type":
+      if (value !== "product" && value !== "product_group")
+        return new Refusal(40002, `data[${i}].properties.${key} must be product or product_group`);
+      return undefined;
+    case "description":
+    case "query":
+      if (typeof value !== "string" || value.trim() === "") return new Refusal(40002, `data[${i}].properties.${key} must be a string`);
       return undefined;
     default:
       return undefined;
@@ -141,9 +166,11 @@ function checkEvent(e: unknown, i: number, rules: Rules, now: number): Refusal |
   if (rules.windowDays !== null && time < now - rules.windowDays * 86_400) {
     return new Refusal(40002, `data[${i}].event_time is older than the ${rules.windowDays}-day attribution window`);
   }
-  if (typeof e["event_id"] !== "string" || e["event_id"].length === 0 || e["event_id"].length > 256) {
-    return new Refusal(40002, `data[${i}].event_id must be a non-empty string`);
+  if (typeof e["event_id"] !== "string" || e["event_id"].trim().length === 0 || e["event_id"].length > 255) {
+    return new Refusal(40002, `data[${i}].event_id must be a non-empty string of at most 255 characters`);
   }
+  if (e["limited_data_use"] !== undefined && typeof e["limited_data_use"] !== "boolean")
+    return new Refusal(40002, `data[${i}].limited_data_use must be a boolean`);
   const user = e["user"];
   if (!isObject(user)) return new Refusal(40002, `data[${i}].user must be an object`);
   for (const key in user) {

@@ -6,8 +6,14 @@ import { FirstSeen } from "./first-seen.js";
 
 /** Switchable misbehaviour, to test what the client does when TikTok is unkind. */
 export interface FaultScript {
-  /** Requests per second accepted for /event/track/ before answering 40100. */
+  /** Track requests a second, as a token bucket (TikTok's per-second limit); over it: throttled. */
   qps?: number;
+  /** Requests the bucket lets through at once (default: qps). */
+  burst?: number;
+  /** Track requests a minute (fixed windows); over it: throttled, the message naming the minute. */
+  perMinute?: number;
+  /** Track requests a UTC day; over it: throttled, the message naming the day. */
+  perDay?: number;
   /** Share of track requests answered 40100 (throttled) at random. */
   throttleRate?: number;
   /** Retry-After (seconds) sent with throttling answers; absent by default, as TikTok does. */
@@ -18,8 +24,12 @@ export interface FaultScript {
   maxInFlight?: number;
   /** Share of track requests failing on TikTok's side (half HTTP 500, half code 50002 in HTTP 200). */
   errorRate?: number;
-  /** Latency added to every request. */
+  /** Latency added to every API request (not the /sandbox/ control endpoints). */
   latencyMs?: number;
+  /** Latency added per event of an accepted track request, as a real API takes longer for more. */
+  latencyPerEventMs?: number;
+  /** Up to this much more latency, at random (seeded). */
+  latencyJitterMs?: number;
   /** Share of track requests whose connection is dropped without an answer. */
   dropRate?: number;
   /** Drop only after the events were stored: the client cannot know they arrived. */
@@ -123,7 +133,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let recorded: RecordedRequest[] = [];
   let stats: SandboxStats = { requests: 0, peakInFlight: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
   let inFlight = 0;
-  let window: number[] = [];
+  // The per-second token bucket, and the current minute's and day's request counts.
+  let bucket = { tokens: Number.NaN, at: 0 };
+  const quota = { minute: -1, inMinute: 0, day: -1, inDay: 0 };
   const sockets = new Set<Socket>();
 
   const answer = (
@@ -138,6 +150,36 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     res.end(JSON.stringify({ code, message, request_id: requestId, data }));
   };
 
+  /** The answer's delay: the base latency, a share of the jitter, and per event when accepted. */
+  const wait = (f: FaultScript, events = 0) => {
+    const ms = (f.latencyMs ?? 0) + (f.latencyJitterMs ? random() * f.latencyJitterMs : 0) + events * (f.latencyPerEventMs ?? 0);
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : undefined;
+  };
+
+  /** TikTok's message when a track request is over a limit, or undefined; takes its share of each. */
+  function overLimit(f: FaultScript): string | undefined {
+    const t = Date.now();
+    if (f.maxInFlight !== undefined && inFlight > f.maxInFlight) return "Too many requests: too many requests at once";
+    if (f.throttleRate && random() < f.throttleRate) return "Too many requests: the rate limit was reached";
+    const day = Math.floor(t / 86_400_000);
+    if (quota.day !== day) [quota.day, quota.inDay] = [day, 0];
+    if (f.perDay !== undefined && quota.inDay >= f.perDay) return `Too many requests: the daily limit of ${f.perDay} requests was reached`;
+    const minute = Math.floor(t / 60_000);
+    if (quota.minute !== minute) [quota.minute, quota.inMinute] = [minute, 0];
+    if (f.perMinute !== undefined && quota.inMinute >= f.perMinute)
+      return `Too many requests: the limit of ${f.perMinute} requests a minute was reached`;
+    if (f.qps !== undefined) {
+      const burst = f.burst ?? f.qps;
+      bucket.tokens = Number.isNaN(bucket.tokens) ? burst : Math.min(burst, bucket.tokens + ((t - bucket.at) * f.qps) / 1000);
+      bucket.at = t;
+      if (bucket.tokens < 1) return "Too many requests: the rate limit was reached";
+      bucket.tokens--;
+    }
+    quota.inMinute++;
+    quota.inDay++;
+    return undefined;
+  }
+
   async function track(req: IncomingMessage, res: ServerResponse, body: unknown, record: RecordedRequest) {
     if (body === undefined) return answer(res, 40002, "the body is not valid JSON");
     const f = faults;
@@ -149,20 +191,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         ? answer(res, 50000, "internal error", {}, { status: 500 })
         : answer(res, 50002, "service temporarily unavailable");
     }
-    const throttleHeaders: Record<string, string> = f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : {};
-    const t = Date.now();
-    window = window.filter((w) => t - w < 1000);
-    const overRate = f.qps !== undefined && window.length >= f.qps;
-    const overConcurrency = f.maxInFlight !== undefined && inFlight > f.maxInFlight;
-    if (overRate || overConcurrency || (f.throttleRate && random() < f.throttleRate)) {
+    const over = overLimit(f);
+    if (over) {
       record.code = 40100;
+      await wait(f);
+      const throttleHeaders: Record<string, string> =
+        f.retryAfterSeconds !== undefined ? { "retry-after": String(f.retryAfterSeconds) } : {};
       if (f.throttleWith429) {
         res.writeHead(429, { "content-type": "text/plain", ...throttleHeaders });
         return void res.end("Too Many Requests");
       }
-      return answer(res, 40100, "too many requests: the rate limit was reached", {}, { headers: throttleHeaders });
+      return answer(res, 40100, over, {}, { headers: throttleHeaders });
     }
-    window.push(t);
+    await wait(f, record.events);
     const checked = checkTrackBody(body, rules);
     if (checked instanceof Refusal) {
       record.code = checked.code;
@@ -225,7 +266,6 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     let text: string | undefined;
     const raw = () => (text ??= Buffer.concat(chunks).toString("utf8"));
     const url = new URL(req.url ?? "/", "http://sandbox");
-    if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
 
     // Control endpoints for tests, the demo and the benchmark (which runs us in another process).
     if (url.pathname.startsWith("/sandbox/")) {
@@ -236,9 +276,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         return res.end(JSON.stringify(set ? events.filter((e) => e.eventSetId === set) : events));
       }
       if (url.pathname === "/sandbox/faults" && req.method === "PUT") {
-        faults = JSON.parse(raw() || "{}") as FaultScript;
-        revoked = faults.revokeTokenAfter === 0;
-        acceptedRequests = 0;
+        script(JSON.parse(raw() || "{}") as FaultScript);
         return res.end("{}");
       }
       if (url.pathname === "/sandbox/reset" && req.method === "POST") {
@@ -249,6 +287,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return res.end('{"error":"unknown sandbox endpoint"}');
     }
 
+    // Track requests wait in track(), where their events and the limits are known.
+    if (url.pathname !== "/open_api/v1.3/event/track/") await wait(faults);
     stats.requests++;
     // Without kept events the bodies are not kept either: a benchmark's million events would
     // otherwise stay in memory as text.
@@ -322,9 +362,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     events = [];
     recorded = [];
     stats = { requests: 0, peakInFlight: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
-    faults = {};
-    revoked = false;
+    script({});
+  }
+
+  /** A new script starts afresh: a token revoked by the previous one is valid again, the limits' counts are zero. */
+  function script(f: FaultScript) {
+    faults = f;
+    revoked = f.revokeTokenAfter === 0;
     acceptedRequests = 0;
+    bucket = { tokens: Number.NaN, at: 0 };
+    Object.assign(quota, { minute: -1, inMinute: 0, day: -1, inDay: 0 });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -339,12 +386,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     acceptedIds: () => [...firstSeen.values()].flatMap((seen) => seen.seenIds()),
     requests: () => recorded,
     stats: () => structuredClone(stats),
-    setFaults: (f) => {
-      // A new script starts afresh: a token revoked by the previous one is valid again.
-      faults = f;
-      revoked = f.revokeTokenAfter === 0;
-      acceptedRequests = 0;
-    },
+    setFaults: script,
     reset,
     close: () =>
       new Promise<void>((resolve) => {

@@ -4,6 +4,7 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/tiktok")).sort()).toMatchInlineSnapshot(`
     [
       "DEFAULT_BASE_URL",
+      "DEFAULT_IN_FLIGHT",
       "MAX_BATCH_EVENTS",
       "PII_FIELDS",
       "REJECT_REASONS",
@@ -15,6 +16,7 @@ it("exports a small, reviewed public surface", async () => {
       "eventFingerprint",
       "eventId",
       "primaryKeyHash",
+      "throttlePeriod",
     ]
   `);
 });

@@ -12,7 +12,24 @@ export interface TikTokEvent {
     num_items?: number;
     order_id?: string;
     shop_id?: string;
+    contents?: Content[];
+    content_type?: "product" | "product_group";
+    description?: string;
+    query?: string;
   };
+  /** TikTok's limited data use (restricted data processing), at the event's top level. */
+  limited_data_use?: boolean;
+}
+
+/** One item of `properties.contents`. */
+export interface Content {
+  content_id?: string;
+  content_type?: "product" | "product_group";
+  content_name?: string;
+  content_category?: string;
+  brand?: string;
+  price?: number;
+  quantity?: number;
 }
 
 /** TikTok accepts at most this many events per request. */

@@ -55,11 +55,15 @@ function target(loaded: LoadedActivation, io: Io, out: string | undefined): stri
 function exposureOf(loaded: LoadedActivation, io: Io): Exposure {
   const a = loaded.activation;
   const owner = loaded.project.project.dbt?.exposures.owner ?? { name: "Ferry" };
-  const sends = `Ferry sends each row to TikTok Ads (advertiser ${a.destination.advertiser_id}) as an offline ${a.event} conversion, on schedule "${a.schedule}".`;
+  const event = typeof a.event === "string" ? a.event : `column:${a.event.column}`;
+  const sends =
+    typeof a.event === "string"
+      ? `Ferry sends each row to TikTok Ads (advertiser ${a.destination.advertiser_id}) as an offline ${a.event} conversion, on schedule "${a.schedule}".`
+      : `Ferry sends each row to TikTok Ads (advertiser ${a.destination.advertiser_id}) as an offline conversion named by its ${a.event.column} column, on schedule "${a.schedule}".`;
   return {
     // dbt allows letters, digits and underscores in exposure names; activation names are kebab-case.
     name: `ferry_${a.name.replace(/-/g, "_")}`,
-    label: `TikTok ${a.event}: ${a.name}`,
+    label: typeof a.event === "string" ? `TikTok ${a.event}: ${a.name}` : `TikTok conversions: ${a.name}`,
     type: "application",
     maturity: "high",
     description: a.description ? `${a.description.trim()}\n\n${sends}` : sends,
@@ -69,7 +73,7 @@ function exposureOf(loaded: LoadedActivation, io: Io): Exposure {
     meta: {
       ferry_activation: a.name,
       ferry_file: path.relative(io.cwd, path.resolve(io.cwd, loaded.file)).split(path.sep).join("/"),
-      tiktok_event: a.event,
+      tiktok_event: event,
       tiktok_advertiser_id: a.destination.advertiser_id,
       ...(a.destination.event_set_id ? { tiktok_event_set_id: a.destination.event_set_id } : {}),
     },

@@ -1,4 +1,14 @@
-import { Connections, explainColumnError, preview, relationName, type PlanPreview, type SyncPlan } from "@ferry/engine";
+import {
+  Connections,
+  coverageText,
+  eventLabel,
+  explainColumnError,
+  namesText,
+  preview,
+  relationName,
+  type PlanPreview,
+  type SyncPlan,
+} from "@ferry/engine";
 import { formatOf, parse } from "../args.js";
 import { loadPlans, number } from "../context.js";
 import { color, EXIT, UsageError, type Io } from "../io.js";
@@ -43,7 +53,7 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
   const lines = [
     `${c.bold(plan.activation)} ${c.dim(`(${plan.file})`)}`,
     ...(plan.description ? [`  ${plan.description}`] : []),
-    `  event        ${plan.event} → ${plan.destination.eventSetId ? `event set ${plan.destination.eventSetId}` : "event set resolved from the advertiser"} (advertiser ${plan.destination.advertiserId})${plan.destination.testEventCode ? `, test code ${plan.destination.testEventCode}` : ""}`,
+    `  event        ${eventLabel(plan.event)} → ${plan.destination.eventSetId ? `event set ${plan.destination.eventSetId}` : "event set resolved from the advertiser"} (advertiser ${plan.destination.advertiserId})${plan.destination.testEventCode ? `, test code ${plan.destination.testEventCode}` : ""}`,
     `  warehouse    ${plan.warehouse.name} (${plan.warehouse.dialect ?? "dialect unknown"}, URL from $${plan.warehouse.urlEnv}); state in ${plan.warehouse.stateSchema}`,
     `  source       ${describeSource(plan)}, primary key ${plan.extraction.primaryKey.join(", ")}`,
     `  schedule     ${plan.schedule.expression}${plan.schedule.expression !== plan.schedule.cron ? ` (${plan.schedule.cron})` : ""} UTC`,
@@ -61,7 +71,13 @@ function renderPlan(plan: SyncPlan, p: PlanPreview | undefined, note: string | u
       `  new rows     ${c.bold(number(p.newRows))}${p.stateFound ? "" : c.yellow(" (no sync state readable yet: every row counts as new)")}`,
     );
     const rejected = Object.entries(p.rejectedInSample);
-    if (rejected.length) lines.push(`  sampled rejections  ${rejected.map(([r, n]) => `${r}: ${n}`).join(", ")}`);
+    const of = `of the first ${number(p.scanned)} new row${p.scanned === 1 ? "" : "s"}`;
+    if (rejected.length) lines.push(`  rejected     ${rejected.map(([r, n]) => `${r} ${n}`).join(", ")} ${c.dim(of)}`);
+    if (p.wouldSend.events > 0) {
+      if (typeof plan.event === "object") lines.push(`  event names  ${namesText(p.wouldSend.byEvent)} ${c.dim(of)}`);
+      const coverage = coverageText(p.wouldSend.identifiers, p.wouldSend.events);
+      lines.push(`  identifiers  ${coverage} ${c.dim(`of the ${number(p.wouldSend.events)} events they would send`)}`);
+    }
     if (p.samples.length) {
       lines.push("  sample events (as sent)");
       for (const event of p.samples) lines.push(`    ${JSON.stringify(event)}`);

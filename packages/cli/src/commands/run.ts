@@ -1,4 +1,4 @@
-import { describeFailure, droppedList, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
+import { coverageText, describeFailure, droppedList, namesText, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { CommandError, duration, loadPlans, number } from "../context.js";
@@ -19,8 +19,9 @@ Options:
   --dry-run             do everything but send and record: counts, rejections, samples
   --full-refresh        resend every row, not only the new ones (asks for --yes)
   --yes                 confirm --full-refresh
-  --concurrency N       requests to TikTok in flight per activation, 1-32, over the
-                        activations' requests_in_flight (default 4)
+  --concurrency N       requests to TikTok in flight at most per activation, 1-32,
+                        over the activations' requests_in_flight (default 8); Ferry
+                        sends fewer while TikTok throttles and grows back when clean
   --format text|json    output format (default: text); json prints the run reports
   --fail-on-warnings    exit 2 when a run succeeded with warnings
   -h, --help            show this help
@@ -74,10 +75,17 @@ export function summary(report: RunReport, io: Io): string {
     .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
     .map(([r, n]) => `${r} ${number(n ?? 0)}`)
     .join(", ");
-  const mark = report.status === "success" ? (report.warnings.length ? c.yellow("⚠") : c.green("✔")) : c.red("✖");
+  const mark =
+    report.status === "success"
+      ? report.warnings.length
+        ? c.yellow("⚠")
+        : c.green("✔")
+      : report.status === "stopped"
+        ? c.yellow("⏸")
+        : c.red("✖");
   const verb = report.dryRun ? "would send" : "sent";
   const lines = [
-    `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
+    `${mark} ${c.bold(report.activation)}: ${report.status === "success" ? "" : report.status === "stopped" ? `${c.yellow("stopped by TikTok's limits")}, ` : `${c.red(report.status)}, `}${number(k.sent)} ${verb}, ${number(k.rejected)} rejected${reasons ? ` (${reasons})` : ""} of ${number(k.read)} new row${k.read === 1 ? "" : "s"} in ${duration(report.durationMs)}${k.read ? ` (${number(report.rowsPerSecond)} rows/s)` : ""}${k.deferred ? `; ${number(k.deferred)} dated in the future, deferred` : ""}${k.notSent ? `; ${number(k.notSent)} not sent, retried next run` : ""}`,
   ];
   if (k.rechecked) {
     lines.push(
@@ -89,6 +97,16 @@ export function summary(report: RunReport, io: Io): string {
       .map((d) => `${d.field} ${d.reason} ${number(d.count)}`)
       .join(", ");
     lines.push(`  ${c.dim(`${number(k.eventsWithDropped)} sent without an invalid field (${fields})`)}`);
+  }
+  if (k.identifiers && k.sent > 0) {
+    const names = k.byEvent ? `; ${namesText(k.byEvent)}` : "";
+    lines.push(`  ${c.dim(`identifiers of the ${number(k.sent)} ${verb}: ${coverageText(k.identifiers, k.sent)}${names}`)}`);
+  }
+  if (k.unknownContentKeys) {
+    const keys = Object.entries(k.unknownContentKeys)
+      .map(([key, n]) => `${key} (${number(n)})`)
+      .join(", ");
+    lines.push(`  ${c.dim(`contents keys TikTok does not read, left out: ${keys}`)}`);
   }
   const r = report.retries;
   if (r.throttled + r.serverErrors + r.network > 0) {
@@ -176,6 +194,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     io.stderr.write(`stopped${notRun.length ? `: ${notRun.join(", ")} did not run` : ""}\n`);
     return EXIT.interrupted;
   }
-  if (reports.some((r) => r.status !== "success")) return EXIT.failed;
+  // A run TikTok's limits stopped is not failed: the next run sends the rest, and a warning says so.
+  if (reports.some((r) => r.status !== "success" && r.status !== "stopped")) return EXIT.failed;
   return values["fail-on-warnings"] && reports.some((r) => r.warnings.length > 0) ? EXIT.warnings : EXIT.ok;
 }

@@ -13,7 +13,13 @@ Options:
   --port N             port to listen on (default 8787; 0 picks a free one)
   --token T            the access token it accepts (default sandbox-token)
   --latency MS         answer every request this many milliseconds late, as a real API does
-  --qps N              accept at most N track requests a second; throttle the rest
+  --latency-per-event MS
+                       and this much more per event of an accepted batch (e.g. 0.05)
+  --jitter MS          and up to this much more, at random
+  --qps N              accept N track requests a second (a token bucket); throttle the rest
+  --burst N            let this many through at once (default: the --qps figure)
+  --per-minute N       accept N track requests a minute; throttle the rest, saying "minute"
+  --per-day N          accept N track requests a UTC day; throttle the rest, saying "daily"
   --max-in-flight N    accept at most N requests at once; throttle the rest
   --throttle-429       throttle as a gateway does (HTTP 429) instead of TikTok's code 40100
   --retry-after S      send Retry-After: S (seconds, fractions allowed) with throttled answers
@@ -22,7 +28,8 @@ Options:
 Examples:
   ferry sandbox --port 8787
   TIKTOK_API_BASE_URL=http://127.0.0.1:8787 TIKTOK_ACCESS_TOKEN=sandbox-token ferry run
-  ferry sandbox --latency 150 --qps 10 --throttle-429 --retry-after 0.5   (a slow, rate-limited API)
+  ferry sandbox --latency 150 --latency-per-event 0.05 --qps 10 --burst 2   (TikTok, slow and rate-limited)
+  ferry sandbox --latency 150 --qps 10 --throttle-429 --retry-after 0.5     (a gateway in front of it)
 `;
 
 /** A non-negative number option, or a usage error naming it. */
@@ -40,7 +47,12 @@ export async function sandbox(argv: string[], io: Io): Promise<number> {
     port: { type: "string" },
     token: { type: "string" },
     latency: { type: "string" },
+    "latency-per-event": { type: "string" },
+    jitter: { type: "string" },
     qps: { type: "string" },
+    burst: { type: "string" },
+    "per-minute": { type: "string" },
+    "per-day": { type: "string" },
     "max-in-flight": { type: "string" },
     "throttle-429": { type: "boolean" },
     "retry-after": { type: "string" },
@@ -52,8 +64,13 @@ export async function sandbox(argv: string[], io: Io): Promise<number> {
   const port = values.port === undefined ? 8787 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError("--port takes a port number from 0 to 65535");
   const faults = {
-    latencyMs: amount(values, "latency", true),
-    qps: amount(values, "qps", true),
+    latencyMs: amount(values, "latency", false),
+    latencyPerEventMs: amount(values, "latency-per-event", false),
+    latencyJitterMs: amount(values, "jitter", false),
+    qps: amount(values, "qps", false),
+    burst: amount(values, "burst", true),
+    perMinute: amount(values, "per-minute", true),
+    perDay: amount(values, "per-day", true),
     maxInFlight: amount(values, "max-in-flight", true),
     retryAfterSeconds: amount(values, "retry-after", false),
     ...(values["throttle-429"] ? { throttleWith429: true } : {}),

@@ -30,6 +30,9 @@ const FIRST = [
 ];
 const LAST = ["martin", "bernard", "dubois", "thomas", "robert", "richard", "petit", "durand", "leroy", "moreau", "simon", "laurent"];
 const DOMAINS = ["gmail.com", "orange.fr", "free.fr", "outlook.com", "yahoo.fr", "laposte.net"];
+const PRODUCTS = ["Espresso beans", "Milk frother", "Ceramic cup", "Travel mug", "Grinder"];
+const COLOURS = ["black", "white", "red"];
+const STAGES = ["Lead", "Lead", "Lead", "Contact", "SubmitApplication"];
 const STORES = ["paris-01", "paris-02", "lyon-01", "marseille-01", "lille-01", "bordeaux-01"];
 
 const utc = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace("T", " ");
@@ -79,10 +82,10 @@ export async function seedDemo(warehouse: Warehouse, nowMs: number, counts: Seed
   const recent = () => nowMs - Math.floor(random() * 20 * 86_400_000) - 3_600_000;
 
   await warehouse.execute(
-    "CREATE TABLE IF NOT EXISTS pos_orders (order_id TEXT PRIMARY KEY, purchased_at TEXT, email TEXT, phone TEXT, amount TEXT, currency TEXT, items INTEGER, store_id TEXT)",
+    "CREATE TABLE IF NOT EXISTS pos_orders (order_id TEXT PRIMARY KEY, purchased_at TEXT, email TEXT, phone TEXT, amount TEXT, currency TEXT, items INTEGER, store_id TEXT, line_items TEXT)",
   );
   await warehouse.execute(
-    "CREATE TABLE IF NOT EXISTS crm_leads (lead_id INTEGER PRIMARY KEY, qualified_at TEXT, email TEXT, phone TEXT, crm_contact_id TEXT)",
+    "CREATE TABLE IF NOT EXISTS crm_leads (lead_id INTEGER PRIMARY KEY, qualified_at TEXT, email TEXT, phone TEXT, crm_contact_id TEXT, stage TEXT)",
   );
   await warehouse.execute(
     "CREATE TABLE IF NOT EXISTS subscriptions (subscription_id INTEGER, customer_email TEXT, started_at TEXT, plan TEXT, monthly_price REAL, status TEXT, PRIMARY KEY (subscription_id, started_at))",
@@ -102,6 +105,18 @@ export async function seedDemo(warehouse: Warehouse, nowMs: number, counts: Seed
       store_id: pick(STORES),
     };
     if (row["email"] === null && row["phone"] === null) row["email"] = email;
+    // The basket as a POS exports it, JSON with a key TikTok does not read (sku_colour), derived
+    // from the row so the random stream, and so the demo's figures, stay as they were.
+    const count = row["items"] as number;
+    row["line_items"] = JSON.stringify(
+      Array.from({ length: Math.min(count, 3) }, (_, k) => ({
+        content_id: `sku-${(id * 7 + k) % 500}`,
+        content_name: PRODUCTS[(id + k) % PRODUCTS.length],
+        price: Number((Number(row["amount"]) / count).toFixed(2)) || 1,
+        quantity: k === 0 ? count - Math.min(count, 3) + 1 : 1,
+        sku_colour: COLOURS[(id + k) % COLOURS.length],
+      })),
+    );
     const bad = Math.floor(random() * 100);
     if (bad === 0) Object.assign(row, { email: "not-an-email", phone: null });
     else if (bad === 1) Object.assign(row, { email: null, phone: null });
@@ -124,6 +139,9 @@ export async function seedDemo(warehouse: Warehouse, nowMs: number, counts: Seed
       email: bad === 1 ? "n/a" : email,
       phone: random() < 0.5 ? phone : null,
       crm_contact_id: `crm-${100_000 + firstId + i}`,
+      // The CRM's stage names TikTok's event: one table, one event name a row.
+      // One in forty a typo: the demo shows invalid_event with the closest accepted name.
+      stage: (firstId + i) % 40 === 0 ? "Leed" : STAGES[(firstId + i) % STAGES.length],
     };
   });
   await insert(warehouse, "crm_leads", leads);

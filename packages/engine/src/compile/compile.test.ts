@@ -16,12 +16,12 @@ function planOf(activation: string, project = "version: 1\n", positions?: Record
 }
 
 describe("compile", () => {
-  it("takes requests in flight and per second from the activation, else the project, else 4 and no cap", () => {
+  it("takes requests in flight and per second from the activation, else the project, else 8 and no cap", () => {
     const plain = activationYaml();
-    expect(planOf(plain).destination).toMatchObject({ requestsInFlight: 4 });
+    expect(planOf(plain).destination).toMatchObject({ requestsInFlight: 8 });
     expect(planOf(plain).destination).not.toHaveProperty("requestsPerSecond");
-    const project = "version: 1\ndefaults:\n  requests_in_flight: 8\n  requests_per_second: 10\n";
-    expect(planOf(plain, project).destination).toMatchObject({ requestsInFlight: 8, requestsPerSecond: 10 });
+    const project = "version: 1\ndefaults:\n  requests_in_flight: 6\n  requests_per_second: 10\n";
+    expect(planOf(plain, project).destination).toMatchObject({ requestsInFlight: 6, requestsPerSecond: 10 });
     const own = plain.replace(
       "  access_token_env: TIKTOK_ACCESS_TOKEN\n",
       "  access_token_env: TIKTOK_ACCESS_TOKEN\n  requests_in_flight: 2\n",

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
-import type { EventName, LoadedActivation, Mapping } from "@ferry/schema";
+import type { EventSpec, LoadedActivation, Mapping } from "@ferry/schema";
 import { scheduleToCron } from "@ferry/schema";
-import { PII_FIELDS, TIKTOK_FIELDS } from "@ferry/tiktok";
+import { DEFAULT_IN_FLIGHT, PII_FIELDS, TIKTOK_FIELDS } from "@ferry/tiktok";
 import { dialectFor, renderNewRowsSql, type DialectName, type Extraction, type Relation } from "@ferry/warehouse";
 
 /** Everything a run needs, resolved and serialisable: what `ferry plan` shows and reviewers diff. */
+/** The event as a reviewer reads it: the name, or where each row's comes from. */
+export const eventLabel = (event: EventSpec): string => (typeof event === "string" ? event : `the name in column ${event.column}`);
+
 export interface SyncPlan {
   planVersion: 1;
   activation: string;
@@ -14,7 +17,8 @@ export interface SyncPlan {
   description?: string;
   /** Hash of everything below: equal hashes, equal behaviour. */
   contentHash: string;
-  event: EventName;
+  /** One event name for every row, or `{ column }` for each row's own. */
+  event: EventSpec;
   destination: {
     advertiserId: string;
     eventSetId?: string;
@@ -46,13 +50,26 @@ export interface SyncPlan {
   /** The new-rows SQL, when the dialect is known. */
   sql: { text: string } | null;
   /** Field by field: where the value comes from, where it lands, and how it is sent. */
-  mapping: { field: string; from: { column: string } | { const: string | number }; pii: boolean; target: string; sentAs: string }[];
+  mapping: {
+    field: string;
+    from: { column: string } | { const: string | number | boolean };
+    pii: boolean;
+    target: string;
+    sentAs: string;
+  }[];
   mappingSpec: Mapping;
   phoneDefaultRegion?: string;
   /** An invalid optional property: send the event without it, or reject the row. */
   onInvalidProperty: "send_without" | "reject_row";
   schedule: { expression: string; cron: string };
-  warnings: { enabled: boolean; maxRejectedPercent: number; maxDroppedPercent: number; labels: string[] };
+  warnings: {
+    enabled: boolean;
+    maxRejectedPercent: number;
+    maxDroppedPercent: number;
+    /** Least share of sent events carrying each mapped identifier, in percent. */
+    minIdentifierCoverage?: Partial<Record<"email" | "phone" | "external_id", number>>;
+    labels: string[];
+  };
 }
 
 export class CompileError extends Error {
@@ -117,7 +134,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     return [
       {
         field: f.name,
-        from: typeof from === "string" ? { column: from } : { const: from.const as string | number },
+        from: typeof from === "string" ? { column: from } : { const: from.const },
         pii: PII_FIELDS.has(f.name),
         target: f.target,
         sentAs: f.description,
@@ -126,16 +143,30 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   });
   const columns = [
     ...new Set([
+      ...(typeof a.event === "object" ? [a.event.column] : []),
       ...mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])),
       ...(a.mapping.phone_region ? [a.mapping.phone_region] : []),
     ]),
   ];
   const region = a.phone_default_region ?? project.project.defaults.phone_default_region;
+  // One percentage applies to each mapped identifier; an object names its own.
+  const min = a.warnings.min_identifier_coverage_percent;
+  const coverage =
+    min === undefined
+      ? undefined
+      : Object.fromEntries(
+          (["email", "phone", "external_id"] as const).flatMap((id) => {
+            const at = typeof min === "number" ? min : min[id];
+            return a.mapping[id] !== undefined && at !== undefined ? [[id, at]] : [];
+          }),
+        );
   const rps = a.destination.requests_per_second ?? project.project.defaults.requests_per_second;
   // What decides whether a row is sent: a rejection remembered under other settings is rechecked.
   const mappingDigest = sha256(
     canonicalJson({
       mapping: a.mapping,
+      // Only a column: the digests of activations with one name for every row stay as they were.
+      ...(typeof a.event === "object" ? { event: a.event } : {}),
       region: region ?? null,
       maxAge: a.destination.max_event_age_days,
       ...(a.on_invalid_property === "reject_row" ? { onInvalidProperty: a.on_invalid_property } : {}),
@@ -177,7 +208,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
       ...(a.destination.test_event_code ? { testEventCode: a.destination.test_event_code } : {}),
       batchSize: a.destination.batch_size,
       maxEventAgeDays: a.destination.max_event_age_days,
-      requestsInFlight: a.destination.requests_in_flight ?? project.project.defaults.requests_in_flight ?? 4,
+      requestsInFlight: a.destination.requests_in_flight ?? project.project.defaults.requests_in_flight ?? DEFAULT_IN_FLIGHT,
       ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
     },
     warehouse: { name: warehouseName, urlEnv, dialect, stateSchema },
@@ -194,6 +225,7 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
       enabled: a.warnings.enabled,
       maxRejectedPercent: a.warnings.max_rejected_percent,
       maxDroppedPercent: a.warnings.max_dropped_percent,
+      ...(coverage ? { minIdentifierCoverage: coverage } : {}),
       labels: project.project.defaults.warnings.github_issue.labels,
     },
   };

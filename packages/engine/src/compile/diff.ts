@@ -1,5 +1,5 @@
 import { relationName } from "@ferry/warehouse";
-import type { SyncPlan } from "./compile.js";
+import { eventLabel, type SyncPlan } from "./compile.js";
 
 export interface FieldChange {
   field: string;
@@ -17,7 +17,7 @@ export interface PlanDiff {
 /** The fields a reviewer cares about, flattened to comparable text. */
 function facts(plan: SyncPlan): Record<string, string> {
   const out: Record<string, string> = {
-    event: plan.event,
+    event: eventLabel(plan.event),
     "destination.advertiser_id": plan.destination.advertiserId,
     "destination.event_set_id": plan.destination.eventSetId ?? "(from the advertiser)",
     "destination.access_token_env": plan.destination.accessTokenEnv,

@@ -180,12 +180,57 @@ describe(`runs under TikTok faults, over real HTTP (${seedNote})`, () => {
       const client = clientOf(4, { stallMs: 300 });
       try {
         const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 4 });
-        expect(report).toMatchObject({ status: "failed", error: { kind: "tiktok_throttled", code: 40100 }, counts: { sent: 0 } });
+        expect(report).toMatchObject({ status: "stopped", error: { kind: "tiktok_throttled", code: 40100 }, counts: { sent: 0 } });
         expect(report.counts.notSent).toBeGreaterThan(0);
+        expect(report.warnings[0]).toMatchObject({ code: "tiktok_throttled", severity: "warning" });
         expect(report.warnings[0]!.message).toMatch(
-          /^TikTok kept throttling the requests \(40100\): throttled, with nothing accepted for 0 s/,
+          /^TikTok throttled every request for too long, so the run stopped \(40100\): throttled, with nothing accepted for 0 s/,
         );
         expect((await warehouse.state.show(temp.stateSchema, report.activation)).acked).toBe(0);
+      } finally {
+        await client.close();
+      }
+    });
+
+    it("over the per-minute limit, pauses every request as TikTok advises, then goes on", async () => {
+      sandbox.setFaults({ perMinute: 10 });
+      const pauses: number[] = [];
+      const client = clientOf(4, {
+        minutePauseMs: 300,
+        // The pause is what the test waits on: once it starts, the API's next minute begins.
+        onPause: ({ ms }) => {
+          pauses.push(ms);
+          sandbox.setFaults({});
+        },
+      });
+      const started = Date.now();
+      try {
+        const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 4 });
+        await assertExactlyOnce(report);
+        expect(pauses).toEqual([300]);
+        expect(report.retries.waitedMs).toBeGreaterThanOrEqual(300);
+      } finally {
+        await client.close();
+      }
+      // The pause is waited for: no request went out in it (the run took at least the pause).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    });
+
+    it("over the daily limit, stops for the day with what was acknowledged recorded", async () => {
+      sandbox.setFaults({ perDay: 5 });
+      const client = clientOf(4);
+      try {
+        const report = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 4 });
+        expect(report).toMatchObject({ status: "stopped", error: { kind: "tiktok_daily_limit", code: 40100 }, counts: { sent: 100 } });
+        expect(report.counts.notSent).toBeGreaterThan(0);
+        expect(report.error!.message).toMatch(/^TikTok's daily request limit was reached; it resets at 00:00 UTC, in \d/);
+        expect(report.warnings[0]).toMatchObject({ code: "tiktok_throttled", severity: "warning" });
+        expect((await warehouse.state.show(temp.stateSchema, report.activation)).acked).toBe(100);
+        // The next day's run sends the rest, each event once.
+        sandbox.setFaults({});
+        const next = await run(planFor(temp), { warehouse, tiktok: client }, { concurrency: 4 });
+        expect(next.counts.sent + report.counts.sent).toBe(expectedSent(1, ROWS));
+        expect(new Set(sandbox.acceptedIds()).size).toBe(expectedSent(1, ROWS));
       } finally {
         await client.close();
       }

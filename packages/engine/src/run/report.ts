@@ -1,7 +1,13 @@
 import type { DropReason, RejectReason } from "@ferry/tiktok";
+import type { IdentifierCounts } from "../coverage.js";
 import type { FailureKind } from "../failures.js";
 
-export type RunStatus = "success" | "failed" | "cancelled";
+/**
+ * `stopped`: TikTok throttled the run to a standstill or its daily limit was reached. What it
+ * acknowledged is recorded, the rest is `notSent` and goes with the next run: not a failure
+ * of Ferry, the warehouse or the configuration, and said by a `tiktok_throttled` warning.
+ */
+export type RunStatus = "success" | "stopped" | "failed" | "cancelled";
 
 export interface RejectedSample {
   reason: RejectReason | DropReason;
@@ -49,6 +55,15 @@ export interface RunReport {
     rechecked?: number;
     /** Of those, rows rejected again (in `rejected`). */
     rejectedAgain?: number;
+    /**
+     * Of the sent events, how many carried each identifier, and two or more of them: the match
+     * coverage TikTok does not report. Absent when none was sent.
+     */
+    identifiers?: IdentifierCounts;
+    /** Sent events by name, where each row's name comes from a column. */
+    byEvent?: Record<string, number>;
+    /** Keys of `contents` items TikTok does not know, left out: events whose items had each. */
+    unknownContentKeys?: Record<string, number>;
   };
   rowsPerSecond: number;
   batches: number;
@@ -56,9 +71,8 @@ export interface RunReport {
   /** Requests TikTok made us repeat, by cause: what the network and the API put this run through. */
   retries: { throttled: number; serverErrors: number; network: number; waitedMs: number };
   /**
-   * Requests to TikTok in flight, counted as batches handed to the client and not yet answered
-   * (at most `max`; under throttling the client sends fewer at once): the most the run allowed,
-   * the most it had, and its time-weighted mean from the first batch to the last answer.
+   * Requests to TikTok in flight: the most the run allowed, the most it had at once (fewer
+   * while TikTok throttles), and their time-weighted mean from the first batch to the last answer.
    */
   inFlight?: { max: number; peak: number; mean: number };
   samples: RejectedSample[];
@@ -69,11 +83,14 @@ export interface RunReport {
 
 export type WarningCode =
   | "run_failed"
+  | "tiktok_throttled"
   | "auth_failed"
   | "permission_denied"
   | "rejected_share"
   | "dropped_share"
   | "duplicate_keys"
+  | "identifier_coverage"
+  | "deprecated_event"
   | "events_too_old"
   | "tiktok_refused";
 

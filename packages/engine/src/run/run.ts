@@ -9,13 +9,15 @@ import {
   type TikTokClient,
   type TikTokEvent,
   REJECT_REASONS,
+  DEFAULT_IN_FLIGHT,
 } from "@ferry/tiktok";
 import { PK_COLUMN, probeOf, rememberedOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
 import { keyIsPersonal } from "../rejections.js";
 import { SeenKeys } from "./seen-keys.js";
-import { classifyError, classifyTikTok, explainColumnError } from "../failures.js";
+import { carriedBy, countIdentifiers, identifierCounts, type Carried } from "../coverage.js";
+import { classifyError, classifyTikTok, explainColumnError, STOPPING_KINDS } from "../failures.js";
 import { deriveWarnings } from "../warnings/warnings.js";
 import type { RejectedSample, RunEvent, RunReport } from "./report.js";
 
@@ -56,6 +58,8 @@ class Batch {
   readonly events: TikTokEvent[] = [];
   readonly keys: string[] = [];
   readonly probes: (string | undefined)[] = [];
+  /** What each event is counted under once acknowledged: its name and identifiers. */
+  readonly tallies: Tally[] = [];
   get size() {
     return this.events.length;
   }
@@ -63,8 +67,13 @@ class Batch {
     this.events.push(event);
     this.keys.push(key);
     this.probes.push(probe);
+    this.tallies.push(tallyOf(event));
   }
 }
+
+/** An event's name and the identifiers it carries: what coverage and names are counted from. */
+type Tally = { name: string; carried: Carried };
+const tallyOf = (e: TikTokEvent): Tally => ({ name: e.event, carried: carriedBy(e.user) });
 
 /** What deriveWarnings needs of a plan: its thresholds, and the names a fix line gives. */
 export const warningSettings = (plan: SyncPlan) => ({
@@ -95,7 +104,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       .slice(0, 14)}-${randomBytes(4).toString("hex")}`;
   const dryRun = options.dryRun ?? false;
   const fullRefresh = options.fullRefresh ?? false;
-  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_IN_FLIGHT);
   const { warehouse } = deps;
   const schema = plan.warehouse.stateSchema;
   const name = plan.activation;
@@ -115,8 +124,8 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
   let batches = 0;
   let requests = 0;
   const retries = { throttled: 0, serverErrors: 0, network: 0, waitedMs: 0 };
-  // Batches handed to the client and not yet answered, integrated over time for their mean.
-  const flight = { peak: 0, area: 0, since: 0, first: 0, last: 0 };
+  // The client's requests in flight (request-milliseconds) from the first batch to the last answer.
+  const flight = { first: 0, last: 0, startMs: 0, endMs: 0, peak: 0 };
   let eventSetId: string | null = plan.destination.eventSetId ?? null;
   let failure: RunReport["error"] | undefined;
   const piiKey = keyIsPersonal(plan);
@@ -149,6 +158,16 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       sample(reason, field, row, eventId(name, pkHash), undefined, true);
     }
   };
+  // Of the events TikTok acknowledged (a dry run: would send): identifiers carried, and names.
+  const identifiers = identifierCounts(plan.mappingSpec);
+  const byEvent: Record<string, number> = {};
+  const tallySent = (tallies: readonly Tally[]) => {
+    for (const t of tallies) {
+      countIdentifiers(identifiers, t.carried);
+      byEvent[t.name] = (byEvent[t.name] ?? 0) + 1;
+    }
+  };
+  const unknownKeys: Record<string, number> = {};
   const countRejection = (reason: RejectReason) => {
     counts.rejected++;
     counts.rejectedByReason[reason] = (counts.rejectedByReason[reason] ?? 0) + 1;
@@ -168,7 +187,12 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       finishedAt: new Date(finishedAt).toISOString(),
       durationMs,
       eventSetId,
-      counts,
+      counts: {
+        ...counts,
+        ...(counts.sent > 0 ? { identifiers } : {}),
+        ...(typeof plan.event === "object" && counts.sent > 0 ? { byEvent } : {}),
+        ...(Object.keys(unknownKeys).length > 0 ? { unknownContentKeys: unknownKeys } : {}),
+      },
       rowsPerSecond: durationMs > 0 ? Math.round((counts.read * 1000) / durationMs) : counts.read,
       batches,
       requests,
@@ -180,7 +204,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             inFlight: {
               max: concurrency,
               peak: flight.peak,
-              mean: Math.round((100 * flight.area) / Math.max(1, flight.last - flight.first)) / 100,
+              mean: Math.round((100 * (flight.endMs - flight.startMs)) / Math.max(1, flight.last - flight.first)) / 100,
             },
           }
         : {}),
@@ -263,14 +287,21 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       batches++;
       if (dryRun) {
         counts.sent += full.size;
+        tallySent(full.tallies);
         return Promise.resolve();
       }
       const times = full.events.map((e) => e.event_time);
       const outcome = deps.tiktok!.sendBatch(eventSetId!, full.events, { testEventCode: plan.destination.testEventCode });
-      return record(outcome, full.keys, times, full.probes);
+      return record(outcome, full.keys, times, full.probes, full.tallies);
     };
 
-    const record = async (sending: Promise<BatchOutcome>, keys: string[], times: number[], probes: (string | undefined)[]) => {
+    const record = async (
+      sending: Promise<BatchOutcome>,
+      keys: string[],
+      times: number[],
+      probes: (string | undefined)[],
+      tallies: Tally[],
+    ) => {
       const outcome = await sending;
       requests += outcome.requests;
       retries.throttled += outcome.retries.throttled;
@@ -279,7 +310,11 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       retries.waitedMs += outcome.retries.waitedMs;
       if (outcome.status === "failed") {
         counts.notSent += keys.length;
-        failure ??= { kind: classifyTikTok(outcome.kind, outcome.code), code: outcome.code ?? null, message: outcome.message };
+        failure ??= {
+          kind: classifyTikTok(outcome.kind, outcome.code, outcome.limit),
+          code: outcome.code ?? null,
+          message: outcome.message,
+        };
         stop.abort();
         return;
       }
@@ -293,7 +328,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
           sample("tiktok_refused", "event", undefined, eventId(name, pkHash), r.message);
           tiktokRejections.push({ pkHash, fingerprint: r.fingerprint, reason: "tiktok_refused", message: r.message });
         } else {
+          // Ferry's own id, even where the user maps theirs: the state's key for the conversion.
           acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]!, probe: probes[i] });
+          tallySent([tallies[i]!]);
         }
       });
       emit({
@@ -315,27 +352,29 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     // suspended frame keeps the sent events alive.
     const dispatch = () => {
       const size = batch.size;
+      if (!dryRun && batches === 0) measureFlight(true);
       const task: Promise<void> = send(batch).catch((error: unknown) => {
         counts.notSent += size;
         fail(error);
       });
       batch = new Batch();
-      // The batch handed over ahead waits at the client's limiter: at most `concurrency` are sending.
-      const sending = () => Math.min(inflight.size, concurrency);
-      const changed = () => {
-        const now = clock();
-        flight.area += sending() * (now - flight.since);
-        flight.since = now;
-        flight.last = now;
-      };
-      if (flight.peak === 0) flight.first = flight.since = clock();
-      changed();
       inflight.add(task);
-      flight.peak = Math.max(flight.peak, sending());
       void task.finally(() => {
-        changed();
         inflight.delete(task);
+        measureFlight();
       });
+    };
+    // The client's limiter knows the requests in flight; the first batch starts the span.
+    const measureFlight = (first = false) => {
+      const usage = deps.tiktok?.usage();
+      if (!usage) return;
+      if (first) {
+        flight.first = clock();
+        flight.startMs = usage.inFlightMs;
+      }
+      flight.last = clock();
+      flight.endMs = usage.inFlightMs;
+      flight.peak = Math.max(flight.peak, usage.peak);
     };
     // One batch more than the requests in flight: it waits, serialised, at the client's limiter
     // and goes the moment a slot frees, instead of being mapped only then.
@@ -371,6 +410,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             if (again) counts.rechecked = (counts.rechecked ?? 0) + 1;
             if (result.ok) {
               if (result.dropped) countDropped(result.dropped, row, pkHash!);
+              for (const key of result.unknownContentKeys ?? []) unknownKeys[key] = (unknownKeys[key] ?? 0) + 1;
               batch.push(result.event, pkHash!, probeOf(row));
               if (batch.size >= plan.destination.batchSize) {
                 dispatch();
@@ -383,7 +423,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             } else {
               if (again) counts.rejectedAgain = (counts.rejectedAgain ?? 0) + 1;
               countRejection(result.reason);
-              sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined);
+              sample(result.reason, result.field, row, pkHash ? eventId(name, pkHash) : undefined, result.hint);
               if (pkHash && REJECT_REASONS[result.reason].remember) {
                 rejections.push({ pkHash, fingerprint: memory.fingerprint(row), reason: result.reason });
               } else if (keylessPrint !== undefined) {
@@ -418,7 +458,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       deps.signal?.removeEventListener("abort", onAbort);
     }
 
-    const status = failure ? "failed" : deps.signal?.aborted ? "cancelled" : "success";
+    const status = failure ? (STOPPING_KINDS.has(failure.kind) ? "stopped" : "failed") : deps.signal?.aborted ? "cancelled" : "success";
     const report = finish(status);
     if (!dryRun) await warehouse.state.finishRun(schema, runId, status, report);
     progress();

@@ -1,3 +1,4 @@
+import { DEPRECATED_EVENT_NAMES, type EventName } from "@ferry/schema";
 import { describeFailure, type FailureContext } from "../failures.js";
 import type { RunReport, Warning } from "../run/report.js";
 
@@ -16,6 +17,7 @@ export function deriveWarnings(
     maxRejectedPercent: number;
     maxDroppedPercent?: number;
     maxEventAgeDays?: number;
+    minIdentifierCoverage?: Partial<Record<"email" | "phone" | "external_id", number>>;
     /** Names the fix lines give (warehouse, variables, file); never a value. */
     context?: FailureContext;
   },
@@ -23,12 +25,19 @@ export function deriveWarnings(
   if (!settings.enabled) return [];
   const warnings: Warning[] = [];
   const { counts } = report;
-  if (report.status === "failed" && report.error) {
+  if ((report.status === "failed" || report.status === "stopped") && report.error) {
     const { kind, code, message } = report.error;
     const { title, fix } = describeFailure(kind, settings.context);
+    const stopped = report.status === "stopped";
     warnings.push({
-      code: kind === "tiktok_auth" ? "auth_failed" : kind === "tiktok_permission" ? "permission_denied" : "run_failed",
-      severity: "error",
+      code: stopped
+        ? "tiktok_throttled"
+        : kind === "tiktok_auth"
+          ? "auth_failed"
+          : kind === "tiktok_permission"
+            ? "permission_denied"
+            : "run_failed",
+      severity: stopped ? "warning" : "error",
       // The code only where it says more than the kind (a TikTok or database code).
       message: `${title}${code !== null && code !== kind ? ` (${code})` : ""}: ${message}`,
       fix,
@@ -86,6 +95,31 @@ export function deriveWarnings(
       severity: "warning",
       message: `${tooOld} conversion${tooOld === 1 ? " was" : "s were"} older than ${settings.maxEventAgeDays ?? 28} days and not sent: TikTok never matches them to ads.`,
       fix: "Schedule the activation more often, or check that the event_time column holds the conversion time.",
+    });
+  }
+  const ids = counts.identifiers;
+  if (ids && counts.sent > 0 && settings.minIdentifierCoverage) {
+    const carried = { email: ids.email ?? 0, phone: ids.phone ?? 0, external_id: ids.externalId ?? 0 };
+    const low = Object.entries(settings.minIdentifierCoverage).flatMap(([id, min]) => {
+      const share = (100 * carried[id as keyof typeof carried]) / counts.sent;
+      return min !== undefined && share < min ? [`${id} ${share.toFixed(1)}% (at least ${min}%)`] : [];
+    });
+    if (low.length > 0) {
+      warnings.push({
+        code: "identifier_coverage",
+        severity: "warning",
+        message: `Fewer of the ${counts.sent} sent events carried an identifier than the activation expects: ${low.join(", ")}. TikTok matches conversions to ads on them: fewer identifiers, fewer attributed conversions.`,
+        fix: "Check the source for newly empty or malformed emails and phones (see the rejected and dropped counts), or lower warnings.min_identifier_coverage_percent if this share is expected.",
+      });
+    }
+  }
+  const deprecated = Object.entries(counts.byEvent ?? {}).filter(([name]) => DEPRECATED_EVENT_NAMES[name as EventName] !== undefined);
+  if (deprecated.length > 0) {
+    warnings.push({
+      code: "deprecated_event",
+      severity: "warning",
+      message: `${deprecated.map(([name, n]) => `${n} event${n === 1 ? "" : "s"} named ${name}`).join(", ")} were sent under a name TikTok soft-deprecated (supported until 2027).`,
+      fix: deprecated.map(([name]) => DEPRECATED_EVENT_NAMES[name as EventName]).join("; ") + ".",
     });
   }
   const refused = counts.rejectedByReason.tiktok_refused ?? 0;

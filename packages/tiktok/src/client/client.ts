@@ -8,6 +8,12 @@ import { classify, THROTTLE_CODES, type Kind } from "./classify.js";
 import { InFlightLimiter } from "./limiter.js";
 
 export const DEFAULT_BASE_URL = "https://business-api.tiktok.com";
+/**
+ * Requests in flight at most, by default: at TikTok's few hundred milliseconds a batch, 8 send
+ * 20,000-40,000 events a second, a million rows in under a minute, far below TikTok's 1,000
+ * requests a second; the limiter goes lower when TikTok throttles.
+ */
+export const DEFAULT_IN_FLIGHT = 8;
 const TRACK = "/open_api/v1.3/event/track/";
 
 export interface TikTokClientOptions {
@@ -25,9 +31,17 @@ export interface TikTokClientOptions {
    * minutes): throttling never fails a run that makes progress, only one that stalls.
    */
   stallMs?: number;
+  /**
+   * How long every request waits when TikTok's per-minute limit is reached (default 5 minutes,
+   * TikTok's advice); assumed reached when its message says so, or when nothing was accepted
+   * for a minute of throttling.
+   */
+  minutePauseMs?: number;
   timeoutMs?: number;
   backoff?: { baseMs: number; maxMs: number };
   random?: () => number;
+  /** Called when every request pauses for TikTok's per-minute limit. */
+  onPause?: (info: { ms: number; reason: "minute" }) => void;
   /** Called before each retry wait; carries codes, never the token or event data. */
   onRetry?: (info: { attempt: number; delayMs: number; code?: number; httpStatus?: number; error?: string; requestId?: string }) => void;
 }
@@ -59,6 +73,8 @@ export type BatchOutcome =
       code: number | undefined;
       message: string;
       requestId?: string;
+      /** Throttled until the limit of this period resets: a run stops for the day. */
+      limit?: "day";
       requests: number;
       retries: Retries;
     };
@@ -84,6 +100,8 @@ type Body = { parts: string[]; bytes: number; count: number };
 
 type Answer = {
   kind: Kind;
+  /** Of a throttled answer: the limit it met. */
+  period?: "second" | "minute" | "day";
   code: number | undefined;
   message: string;
   requestId?: string;
@@ -94,6 +112,20 @@ type Answer = {
 
 /** TikTok's throttle codes, or a gateway's HTTP 429 (which carries no TikTok code). */
 const isThrottle = (answer: Answer) => (answer.code !== undefined && THROTTLE_CODES.has(answer.code)) || answer.httpStatus === 429;
+
+/**
+ * Which of TikTok's limits a throttled answer met, from its message: TikTok sends no header
+ * saying so. Its advice differs: over the second, retry; the minute, pause 5 minutes; the
+ * day, stop until 00:00 UTC.
+ */
+export function throttlePeriod(message: string): "second" | "minute" | "day" {
+  if (/\b(daily|day)\b/i.test(message)) return "day";
+  if (/\bminute\b/i.test(message)) return "minute";
+  return "second";
+}
+
+/** Milliseconds until the next 00:00 UTC, when TikTok's daily limit resets. */
+export const untilMidnightUtc = (now: number) => 86_400_000 - (now % 86_400_000);
 
 export interface EventSet {
   event_set_id: string;
@@ -110,6 +142,11 @@ export interface TikTokClient {
     events: readonly TikTokEvent[],
     options?: { testEventCode?: string | undefined; signal?: AbortSignal },
   ): Promise<BatchOutcome>;
+  /**
+   * Requests in flight so far, integrated over time (request-milliseconds: their mean over a
+   * span is its difference divided by the span), and the most at once since the last call.
+   */
+  usage(): { inFlightMs: number; peak: number };
   /** The offline event set to send to when an activation names only its advertiser. */
   resolveEventSet(advertiserId: string, activationName: string): Promise<string>;
   close(): Promise<void>;
@@ -118,11 +155,13 @@ export interface TikTokClient {
 export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   const base = new URL(options.baseUrl ?? DEFAULT_BASE_URL);
   const prefix = base.pathname.replace(/\/+$/, "");
-  const pool = new Pool(base.origin, { connections: options.connections ?? 4, keepAliveTimeout: 30_000, pipelining: 1 });
+  const connections = options.connections ?? DEFAULT_IN_FLIGHT;
+  const pool = new Pool(base.origin, { connections, keepAliveTimeout: 30_000, pipelining: 1 });
   const maxAttempts = options.maxAttempts ?? 8;
   const stallMs = options.stallMs ?? 10 * 60_000;
+  const minutePauseMs = options.minutePauseMs ?? 5 * 60_000;
   // Requests in flight follow TikTok's answers: halved on a throttle, grown back while clean.
-  const limiter = new InFlightLimiter(options.connections ?? 4);
+  const limiter = new InFlightLimiter(connections);
   let lastAccepted = Date.now();
   // Evenly spaced starts where a rate is known: a burst would only be throttled.
   const spacing = options.requestsPerSecond ? 1000 / options.requestsPerSecond : 0;
@@ -137,7 +176,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const backoff = { ...(options.backoff ?? { baseMs: 500, maxMs: 30_000 }), ...(options.random ? { random: options.random } : {}) };
   const headers = { "access-token": options.accessToken, "content-type": "application/json", "user-agent": "ferry/0.1" };
-  // A Retry-After holds every request of this client until then: the gateway said when to come back.
+  // Over TikTok's per-minute limit every request of this client waits: TikTok says to pause.
   let pausedUntil = 0;
 
   async function once(method: "GET" | "POST", path: string, body: Body | undefined, signal?: AbortSignal): Promise<Answer> {
@@ -195,7 +234,7 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     let throttles = 0;
     for (;;) {
       counter.requests++;
-      await limiter.acquire(signal);
+      const slot = await limiter.acquire(signal);
       await pace(signal);
       let answer: Answer;
       let throttled = false;
@@ -203,18 +242,29 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         answer = await once(method, path, body, signal);
         throttled = isThrottle(answer);
       } finally {
-        limiter.release(throttled);
+        limiter.release(slot, throttled);
       }
       if (answer.kind === "ok") lastAccepted = Date.now();
       if (answer.kind !== "retryable") return answer;
+      const period = throttled ? throttlePeriod(answer.message) : undefined;
+      // Over the daily limit nothing more goes through until 00:00 UTC: stop, and say so.
+      if (period === "day") return { ...answer, period };
       // Throttling is retried while the client makes progress; other failures a few times.
       if (throttled ? Date.now() - lastAccepted > stallMs : ++failures >= maxAttempts) return answer;
       if (throttled) throttles++;
-      // Each request waits its own jittered time: released together, they would be throttled together.
-      const delayMs = answer.retryAfter ?? backoffDelay((throttled ? throttles : failures) - 1, backoff);
+      // Each request waits its own jittered time (or the gateway's Retry-After): released
+      // together, they would be throttled together.
+      let delayMs = answer.retryAfter ?? backoffDelay((throttled ? throttles : failures) - 1, backoff);
       if (throttled) {
         counter.retries.throttled++;
-        if (answer.retryAfter !== undefined) pausedUntil = Math.max(pausedUntil, Date.now() + delayMs);
+        // Over the per-minute limit (said, or a minute of throttling without an acceptance),
+        // every request pauses as TikTok advises, once a minute at most.
+        const now = Date.now();
+        if ((period === "minute" || now - lastAccepted > 60_000) && pausedUntil < now - 60_000) {
+          pausedUntil = now + minutePauseMs;
+          options.onPause?.({ ms: minutePauseMs, reason: "minute" });
+        }
+        delayMs = Math.max(delayMs, pausedUntil - now);
       } else if (answer.httpStatus === undefined) counter.retries.network++;
       else counter.retries.serverErrors++;
       counter.retries.waitedMs += delayMs;
@@ -295,6 +345,19 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         return (await send(offset, bodyFor(head, events.slice(0, half)))) ?? (await send(offset + half, bodyFor(head, events.slice(half))));
       }
       const throttled = isThrottle(answer);
+      if (answer.period === "day") {
+        const hours = untilMidnightUtc(Date.now()) / 3_600_000;
+        return {
+          status: "failed",
+          kind: answer.kind,
+          code: answer.code ?? 429,
+          limit: "day",
+          message: `TikTok's daily request limit was reached; it resets at 00:00 UTC, in ${hours < 1 ? `${Math.ceil(hours * 60)} min` : `${hours.toFixed(1)} h`}: ${answer.message}`,
+          ...(answer.requestId ? { requestId: answer.requestId } : {}),
+          requests: counter.requests,
+          retries: counter.retries,
+        };
+      }
       return {
         status: "failed",
         kind: answer.kind,
@@ -324,6 +387,8 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
       const head = bodyHead(eventSetId, sendOptions.testEventCode);
       return sendBody(head, bodyFor(head, events), sendOptions.signal);
     },
+
+    usage: () => limiter.usage(),
 
     async resolveEventSet(advertiserId, activationName) {
       const counter = newCounter();

@@ -1,5 +1,6 @@
-import type { EventName, Mapping } from "@ferry/schema";
+import { closest, EVENT_NAMES, type EventName, type EventSpec, type Mapping } from "@ferry/schema";
 import type { TikTokEvent } from "../types.js";
+import { parseContents, parseContentType, parseEventId, parseEventName, parseFlag, parseText } from "./content.js";
 import { sha256Hex } from "./hash.js";
 import {
   hashIdentifier,
@@ -27,16 +28,36 @@ export type DropReason =
   | "invalid_num_items"
   | "invalid_order_id"
   | "invalid_shop_id"
+  | "invalid_contents"
+  | "invalid_content_type"
+  | "invalid_description"
+  | "invalid_query"
+  | "invalid_limited_data_use"
   | "value_without_currency";
 export interface Dropped {
   field: string;
   reason: DropReason;
 }
-export type MapResult = { ok: true; event: TikTokEvent; dropped?: Dropped[] } | { ok: false; reason: RejectReason; field: string };
+export type MapResult =
+  | {
+      ok: true;
+      event: TikTokEvent;
+      dropped?: Dropped[];
+      /** Keys of `contents` items TikTok does not know, left out (names only: never values). */
+      unknownContentKeys?: string[];
+    }
+  | {
+      ok: false;
+      reason: RejectReason;
+      field: string;
+      /** What would fix it, never the row's value (e.g. the closest accepted event name). */
+      hint?: string;
+    };
 
 export interface MapperOptions {
   activation: string;
-  event: EventName;
+  /** One name for every row, or each row's own from a column. */
+  event: EventSpec;
   mapping: Mapping;
   /** ISO 3166 region for national phone numbers, where the row's phone_region column gives none. */
   defaultRegion?: string | undefined;
@@ -132,16 +153,47 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
   const numItems = field(mapping.num_items, parseCount, "invalid_num_items");
   const orderId = field(mapping.order_id, parseIdText, "invalid_order_id");
   const shopId = field(mapping.shop_id, parseIdText, "invalid_shop_id");
+  const contentType = field(mapping.content_type, parseContentType, "invalid_content_type");
+  const description = field(mapping.description, parseText, "invalid_description");
+  const query = field(mapping.query, parseText, "invalid_query");
+  const limitedDataUse = field(mapping.limited_data_use, parseFlag, "invalid_limited_data_use");
   const properties = [
     ["value", value],
     ["currency", currency],
     ["num_items", numItems],
     ["order_id", orderId],
     ["shop_id", shopId],
+    ["content_type", contentType],
+    ["description", description],
+    ["query", query],
   ] as const;
+  const contentsColumn = mapping.contents;
+  const eventIdColumn = mapping.event_id;
+  const spec = options.event;
+  const eventColumn = typeof spec === "string" ? undefined : spec.column;
 
   return (row, pkHash) => {
     if (!pkHash) return { ok: false, reason: "missing_primary_key", field: "primary_key" };
+    let name: EventName;
+    if (eventColumn === undefined) name = spec as EventName;
+    else {
+      const raw = row[eventColumn];
+      const parsed = parseEventName(raw);
+      if (parsed === undefined) {
+        // The closest accepted name helps; the value itself is never repeated (it is the row's).
+        const near = typeof raw === "string" ? closest(raw.trim(), EVENT_NAMES) : undefined;
+        return { ok: false, reason: "invalid_event", field: "event", ...(near ? { hint: `closest accepted name: ${near}` } : {}) };
+      }
+      name = parsed;
+    }
+    let id: string;
+    if (eventIdColumn === undefined) id = eventId(activation, pkHash);
+    else {
+      // The user asked for deduplication with their own id: a missing one is not replaced by ours.
+      const parsed = parseEventId(row[eventIdColumn]);
+      if (parsed === undefined) return { ok: false, reason: "invalid_event_id", field: "event_id" };
+      id = parsed;
+    }
     const time = parseEventTime(row[mapping.event_time]);
     if (time === undefined) return { ok: false, reason: "invalid_event_time", field: "event_time" };
     if (time < oldest) return { ok: false, reason: "event_too_old", field: "event_time" };
@@ -178,6 +230,25 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
         (dropped ??= []).push({ field: name, reason: got.bad });
       } else if (got.value !== undefined) (props ??= {})[name] = got.value as never;
     }
+    let unknownContentKeys: string[] | undefined;
+    if (contentsColumn !== undefined) {
+      const raw = row[contentsColumn];
+      if (!absent(raw)) {
+        const contents = parseContents(raw);
+        if (contents === undefined) {
+          if (rejectRow) return { ok: false, reason: "invalid_contents", field: "contents" };
+          (dropped ??= []).push({ field: "contents", reason: "invalid_contents" });
+        } else if (contents !== null) {
+          (props ??= {}).contents = contents.items;
+          if (contents.unknownKeys.length > 0) unknownContentKeys = contents.unknownKeys;
+        }
+      }
+    }
+    const ldu = limitedDataUse?.(row);
+    if (ldu?.bad) {
+      if (rejectRow) return { ok: false, reason: "invalid_limited_data_use", field: "limited_data_use" };
+      (dropped ??= []).push({ field: "limited_data_use", reason: ldu.bad });
+    }
     // TikTok reads a value only with its currency: never one without the other.
     if (props?.value !== undefined && props.currency === undefined) {
       delete props.value;
@@ -185,8 +256,10 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
       if (Object.keys(props).length === 0) props = undefined;
     }
 
-    const event: TikTokEvent = { event: options.event, event_time: time, event_id: eventId(activation, pkHash), user };
+    const event: TikTokEvent = { event: name, event_time: time, event_id: id, user };
     if (props) event.properties = props;
-    return dropped ? { ok: true, event, dropped } : { ok: true, event };
+    if (ldu?.value !== undefined) event.limited_data_use = ldu.value as boolean;
+    if (!dropped && !unknownContentKeys) return { ok: true, event };
+    return { ok: true, event, ...(dropped ? { dropped } : {}), ...(unknownContentKeys ? { unknownContentKeys } : {}) };
   };
 }

@@ -25,6 +25,13 @@ export const REJECT_REASONS = {
   invalid_order_id: { remember: true, text: "order_id is not text or a number" },
   invalid_shop_id: { remember: true, text: "shop_id is not text or a number" },
   invalid_external_id: { remember: true, text: "external_id is not text or a number" },
+  invalid_event: { remember: true, text: "the event column's name is not one TikTok accepts (the sample names the closest)" },
+  invalid_event_id: { remember: true, text: "the mapped event_id is empty, or not text or a number of at most 255 characters" },
+  invalid_contents: { remember: true, text: "contents is not a list of items TikTok reads (see the README)" },
+  invalid_content_type: { remember: true, text: "content_type is not product or product_group" },
+  invalid_description: { remember: true, text: "description is not text of at most 1,000 characters" },
+  invalid_query: { remember: true, text: "query is not text of at most 1,000 characters" },
+  invalid_limited_data_use: { remember: true, text: "limited_data_use is not a boolean" },
   tiktok_refused: { remember: true, text: "TikTok refused the event (see its message)" },
 } as const;
 
