@@ -62,18 +62,20 @@ export interface ScenarioResult {
   }[];
 }
 
-/** An activation over the first `rows` conversions, with every setting left at its default. */
-export async function writeApiActivation(dir: string, rows: number): Promise<string> {
-  const activations = path.join(dir, "api-activations");
-  await mkdir(activations, { recursive: true });
+/**
+ * A directory of activations for the benchmark: ferry.yml and one activation of the seeded
+ * conversions, from `source` (a table or a query), every other setting left at its default.
+ */
+export async function writeBenchActivation(dir: string, name: string, source: string): Promise<string> {
+  await mkdir(dir, { recursive: true });
   await writeFile(
-    path.join(activations, "ferry.yml"),
+    path.join(dir, "ferry.yml"),
     "version: 1\nwarehouses:\n  bench:\n    url_env: BENCH_WAREHOUSE_URL\ndefaults:\n  phone_default_region: FR\n",
   );
   await writeFile(
-    path.join(activations, "api.yml"),
+    path.join(dir, `${name}.yml`),
     `version: 1
-name: bench-api
+name: ${name}
 destination:
   type: tiktok-offline-conversions
   advertiser_id: "7000000000000000001"
@@ -81,7 +83,7 @@ destination:
   access_token_env: BENCH_TIKTOK_TOKEN
 source:
   warehouse: bench
-  query: select * from conversions where order_id <= ${rows}
+  ${source}
   primary_key: order_id
 event: CompletePayment
 mapping:
@@ -90,12 +92,18 @@ mapping:
   phone: phone
   value: amount
   currency: currency
+  num_items: items
   order_id: order_id
+  shop_id: store_id
 schedule: daily
 `,
   );
-  return activations;
+  return dir;
 }
+
+/** The API scenarios' activation: the first `rows` conversions. */
+export const writeApiActivation = (work: string, rows: number) =>
+  writeBenchActivation(path.join(work, "api-activations"), "bench-api", `query: select * from conversions where order_id <= ${rows}`);
 
 /**
  * Runs each scenario `repeats` times: the sandbox reset and given the scenario's limits, the

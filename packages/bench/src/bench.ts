@@ -3,7 +3,7 @@
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir, totalmem } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { connect } from "@ferry/warehouse";
 import { cpuSnapshot } from "./cpu.js";
-import { runScenarios, scenarioTable, writeApiActivation, type ScenarioResult } from "./api.js";
+import { runScenarios, scenarioTable, writeApiActivation, writeBenchActivation, type ScenarioResult } from "./api.js";
 import { seed } from "./seed.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -185,37 +185,7 @@ try {
   const { url: sandboxUrl, token } = JSON.parse(
     (await createInterface({ input: sandbox.stdout })[Symbol.asyncIterator]().next()).value as string,
   ) as { url: string; token: string };
-  await mkdir(path.join(work, "activations"));
-  await writeFile(
-    path.join(work, "activations/ferry.yml"),
-    "version: 1\nwarehouses:\n  bench:\n    url_env: BENCH_WAREHOUSE_URL\ndefaults:\n  phone_default_region: FR\n",
-  );
-  await writeFile(
-    path.join(work, "activations/conversions.yml"),
-    `version: 1
-name: bench-conversions
-destination:
-  type: tiktok-offline-conversions
-  advertiser_id: "7000000000000000001"
-  event_set_id: "7100000000000000001"
-  access_token_env: BENCH_TIKTOK_TOKEN
-source:
-  warehouse: bench
-  table: conversions
-  primary_key: order_id
-event: CompletePayment
-mapping:
-  event_time: purchased_at
-  email: email
-  phone: phone
-  value: amount
-  currency: currency
-  num_items: items
-  order_id: order_id
-  shop_id: store_id
-schedule: daily
-`,
-  );
+  await writeBenchActivation(path.join(work, "activations"), "bench-conversions", "table: conversions");
   const env = { ...process.env, BENCH_WAREHOUSE_URL: url, BENCH_TIKTOK_TOKEN: token, TIKTOK_API_BASE_URL: sandboxUrl };
   const worker = path.join(here, "worker.js");
   const extra = Math.max(1, Math.round(rows / 100));
