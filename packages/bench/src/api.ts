@@ -21,9 +21,9 @@ export interface Scenario {
  * An API that answers at once: what this machine can do at all (Ferry, the sandbox and the
  * warehouse sharing its cores). A scenario's best possible is the lower of its limits and this.
  */
-export const INSTANT: Scenario = { name: "instant answers (this machine's own limit)", faults: {}, best: Infinity };
+const INSTANT: Scenario = { name: "instant answers (this machine's own limit)", faults: {}, best: Infinity };
 
-export const SCENARIOS: Scenario[] = [
+const SCENARIOS: Scenario[] = [
   { name: "latency only", faults: SLOW, best: ((SLOW.maxInFlight ?? 1) * BATCH) / BATCH_SECONDS },
   { name: "10 requests/s (burst 2), TikTok's 40100", faults: { ...SLOW, qps: 10, burst: 2 }, best: 10 * BATCH },
   {
@@ -33,7 +33,7 @@ export const SCENARIOS: Scenario[] = [
   },
 ];
 
-export const TARGETS = { ratio: 0.9, throttledPerBatch: 0.05 };
+const TARGETS = { ratio: 0.9, throttledPerBatch: 0.05 };
 
 type Report = {
   status: string;

@@ -23,6 +23,12 @@ export async function loadValid(paths: string[], io: Io): Promise<LoadedActivati
   return result.activations;
 }
 
+/** " (did you mean "a" or "b"?)" for a mistyped name among these, or "". */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const near = nearest(input, candidates);
+  return near.length ? ` (did you mean ${near.map((n) => `"${n}"`).join(" or ")}?)` : "";
+}
+
 /** Loads, validates and compiles; prints config errors (all of them) and throws when any. */
 export async function loadPlans(paths: string[], io: Io, only?: string[]): Promise<SyncPlan[]> {
   const activations = await loadValid(paths, io);
@@ -31,10 +37,7 @@ export async function loadPlans(paths: string[], io: Io, only?: string[]): Promi
     const names = activations.map((a) => a.activation.name);
     const unknown = only.filter((name) => !names.includes(name));
     if (unknown.length) {
-      const hints = unknown.map((name) => {
-        const near = nearest(name, names);
-        return `"${name}"${near.length ? ` (did you mean ${near.map((n) => `"${n}"`).join(" or ")}?)` : ""}`;
-      });
+      const hints = unknown.map((name) => `"${name}"${didYouMean(name, names)}`);
       const all = names.length <= 12 ? `; the activations are ${names.join(", ")}` : "";
       throw new UsageError(`--only: no activation named ${hints.join(", ")} in ${paths.join(" ") || "activations"}${all}`);
     }

@@ -20,6 +20,7 @@ it("exports a small, reviewed public surface", async () => {
       "preview",
       "relationName",
       "run",
+      "runFailed",
       "runPlans",
     ]
   `);

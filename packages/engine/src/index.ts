@@ -2,7 +2,15 @@ export { compile, CompileError, eventLabel, type SyncPlan } from "./compile/comp
 export { coverageText, namesText, type IdentifierCounts } from "./coverage.js";
 export { preview, type PlanPreview } from "./preview.js";
 export { listRejections, type RejectedRowListing } from "./rejections.js";
-export type { RejectedSample, RunEvent, RunReport, RunStatus, Warning, WarningCode } from "./run/report.js";
+export {
+  runFailed,
+  type RejectedSample,
+  type RunEvent,
+  type RunReport,
+  type RunStatus,
+  type Warning,
+  type WarningCode,
+} from "./run/report.js";
 export { run, type RunDeps, type RunOptions } from "./run/run.js";
 export { deriveWarnings, droppedList } from "./warnings/warnings.js";
 export { describeFailure, explainColumnError, type FailureContext, type FailureKind } from "./failures.js";

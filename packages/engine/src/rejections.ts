@@ -34,21 +34,20 @@ export async function listRejections(
   if (!(await deps.warehouse.state.exists(schema))) return [];
   const records = await deps.warehouse.state.rejections(schema, plan.activation, options);
   const personal = keyIsPersonal(plan);
-  const keys = new Map<string, Record<string, string>>(records.map((r) => [r.pkHash, {}]));
-  // The source rows that carry a remembered rejection: the same join a run makes.
-  const found = new Set<string>();
+  const wanted = new Set(records.map((r) => r.pkHash));
+  // The key values of the source rows that carry a remembered rejection: the same join a run makes.
+  const found = new Map<string, Record<string, string>>();
   for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
     for (const row of chunk) {
       const pk = row[PK_COLUMN] as string | null;
-      if (!pk || found.has(pk) || !keys.has(pk)) continue;
-      found.add(pk);
-      keys.set(pk, Object.fromEntries(plan.extraction.primaryKey.map((c) => [c, String(row[c])])));
+      if (!pk || found.has(pk) || !wanted.has(pk)) continue;
+      found.set(pk, Object.fromEntries(plan.extraction.primaryKey.map((c) => [c, String(row[c])])));
     }
   }
   return records.map((r) => {
     const keyless = r.pkHash.startsWith("~");
     return {
-      key: keyless || personal || !found.has(r.pkHash) ? null : keys.get(r.pkHash)!,
+      key: keyless || personal ? null : (found.get(r.pkHash) ?? null),
       eventId: keyless ? null : eventId(plan.activation, r.pkHash),
       reason: r.reason,
       message: r.message,

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
-import { compile, CompileError, Connections, diffPlans, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
+import { compile, CompileError, Connections, diffPlans, runFailed, runPlans, type RunReport, type SyncPlan } from "@ferry/engine";
 import {
   createOctokit,
   ledgerRuns,
@@ -213,7 +213,7 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
   await core.summary.addRaw(renderJobSummary(reports, issues, histories)).write();
   outputs(reports);
   // A run TikTok's limits stopped is not failed: its warning says so and the next run sends the rest.
-  const failed = reports.filter((r) => r.status !== "success" && r.status !== "stopped");
+  const failed = reports.filter(runFailed);
   const problems = [
     ...(failed.length
       ? [
@@ -265,7 +265,7 @@ function outputs(reports: RunReport[]) {
   );
   core.setOutput(
     "failed",
-    sum((r) => (r.status === "success" || r.status === "stopped" ? 0 : 1)),
+    sum((r) => (runFailed(r) ? 1 : 0)),
   );
   core.setOutput(
     "warnings",

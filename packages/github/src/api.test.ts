@@ -5,7 +5,6 @@ it("exports a small, reviewed public surface", async () => {
     [
       "createOctokit",
       "ledgerRuns",
-      "renderHistory",
       "renderIssueBody",
       "renderJobSummary",
       "renderPlanComment",

@@ -8,6 +8,7 @@ it("exports a small, reviewed public surface", async () => {
       "DEPRECATED_EVENT_NAMES",
       "EVENT_NAMES",
       "ProjectSchema",
+      "TEXT_MAX",
       "closest",
       "jsonSchemas",
       "loadActivations",

@@ -9,6 +9,7 @@ export {
   ActivationSchema,
   DEFAULT_PROJECT,
   ProjectSchema,
+  TEXT_MAX,
   type Activation,
   type ActivationInput,
   type CoverageThresholds,

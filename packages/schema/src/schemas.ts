@@ -78,6 +78,13 @@ export const EventSchema = z
   });
 
 const CONTENT_TYPES = ["product", "product_group"] as const;
+/** The longest description or query sent (the mapper drops a longer one from a column). */
+export const TEXT_MAX = 1000;
+const text = z
+  .string()
+  .trim()
+  .min(1)
+  .max(TEXT_MAX, { error: `may hold at most ${TEXT_MAX} characters` });
 
 export const MappingSchema = z
   .strictObject({
@@ -105,8 +112,8 @@ export const MappingSchema = z
       "product or product_group.",
       z.enum(CONTENT_TYPES, { error: "must be product or product_group" }),
     ).optional(),
-    description: columnOrConst("A description of the conversion.", z.string().trim().min(1)).optional(),
-    query: columnOrConst("The search string that led to the conversion.", z.string().trim().min(1)).optional(),
+    description: columnOrConst("A description of the conversion.", text).optional(),
+    query: columnOrConst("The search string that led to the conversion.", text).optional(),
     limited_data_use: columnOrConst(
       "TikTok's limited data use (restricted data processing) for the event: a boolean column, or { const: true }.",
       z.boolean(),

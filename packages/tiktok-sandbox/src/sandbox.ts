@@ -134,7 +134,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   let stats: SandboxStats = { requests: 0, peakInFlight: 0, accepted: 0, duplicates: 0, refused: 0, byCode: {} };
   let inFlight = 0;
   // The per-second token bucket, and the current minute's and day's request counts.
-  let bucket = { tokens: Number.NaN, at: 0 };
+  const bucket = { tokens: Number.NaN, at: 0 };
   const quota = { minute: -1, inMinute: 0, day: -1, inDay: 0 };
   const sockets = new Set<Socket>();
 
@@ -370,7 +370,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     faults = f;
     revoked = f.revokeTokenAfter === 0;
     acceptedRequests = 0;
-    bucket = { tokens: Number.NaN, at: 0 };
+    Object.assign(bucket, { tokens: Number.NaN, at: 0 });
     Object.assign(quota, { minute: -1, inMinute: 0, day: -1, inDay: 0 });
   }
 

@@ -16,7 +16,6 @@ it("exports a small, reviewed public surface", async () => {
       "eventFingerprint",
       "eventId",
       "primaryKeyHash",
-      "throttlePeriod",
     ]
   `);
 });

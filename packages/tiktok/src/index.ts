@@ -2,7 +2,6 @@ export {
   createTikTokClient,
   DEFAULT_BASE_URL,
   DEFAULT_IN_FLIGHT,
-  throttlePeriod,
   TikTokError,
   type BatchOutcome,
   type Rejection,

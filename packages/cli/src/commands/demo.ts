@@ -1,6 +1,6 @@
 import { mkdir, rm, stat } from "node:fs/promises";
 import path from "node:path";
-import { Connections, runPlans } from "@ferry/engine";
+import { Connections, runFailed, runPlans } from "@ferry/engine";
 import { startSandbox } from "@ferry/tiktok-sandbox";
 import { parse } from "../args.js";
 import { CommandError, loadPlans, number } from "../context.js";
@@ -78,7 +78,7 @@ export async function demo(argv: string[], io: Io): Promise<number> {
       `\nThe sandbox accepted ${number(stats.accepted)} events (${number(stats.duplicates)} duplicates) in ${number(stats.requests)} requests; every identifier arrived as SHA-256.\n` +
         `Inspect the sync state: WAREHOUSE_URL=${url} npx ferry state show pos-purchases\n`,
     );
-    const failed = [...first, ...second, ...third].some((r) => r.status !== "success");
+    const failed = [...first, ...second, ...third].some(runFailed);
     return failed ? EXIT.failed : EXIT.ok;
   } finally {
     await sandbox.close();

@@ -1,4 +1,4 @@
-import { coverageText, describeFailure, droppedList, namesText, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
+import { coverageText, describeFailure, droppedList, namesText, runFailed, runPlans, type RunEvent, type RunReport } from "@ferry/engine";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { CommandError, duration, loadPlans, number } from "../context.js";
@@ -195,6 +195,6 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.interrupted;
   }
   // A run TikTok's limits stopped is not failed: the next run sends the rest, and a warning says so.
-  if (reports.some((r) => r.status !== "success" && r.status !== "stopped")) return EXIT.failed;
+  if (reports.some(runFailed)) return EXIT.failed;
   return values["fail-on-warnings"] && reports.some((r) => r.warnings.length > 0) ? EXIT.warnings : EXIT.ok;
 }

@@ -1,7 +1,6 @@
 import { Connections, listRejections, REJECT_REASONS, type RejectedRowListing } from "@ferry/engine";
-import { nearest } from "@ferry/schema";
 import { formatOf, parse } from "../args.js";
-import { CommandError, loadPlans, number } from "../context.js";
+import { CommandError, didYouMean, loadPlans, number } from "../context.js";
 import { color, EXIT, UsageError, type Io } from "../io.js";
 
 export const stateHelp = `Usage: ferry state <show|rejected|reset> <activation> [paths…] [options]
@@ -94,12 +93,8 @@ export async function state(argv: string[], io: Io): Promise<number> {
       : formatOf(values.format === "table" ? "text" : values.format);
   if (values.reason !== undefined) {
     if (action !== "rejected") throw new UsageError("--reason goes with `ferry state rejected`");
-    if (!(values.reason in REJECT_REASONS)) {
-      const near = nearest(values.reason, Object.keys(REJECT_REASONS));
-      throw new UsageError(
-        `--reason: no reason "${values.reason}"${near.length ? ` (did you mean ${near.map((n) => `"${n}"`).join(" or ")}?)` : ""}`,
-      );
-    }
+    if (!(values.reason in REJECT_REASONS))
+      throw new UsageError(`--reason: no reason "${values.reason}"${didYouMean(values.reason, Object.keys(REJECT_REASONS))}`);
   }
   if (!name) throw new UsageError("name the activation, e.g. `ferry state show pos-purchases`");
   if (action === "reset" && !values.yes) {

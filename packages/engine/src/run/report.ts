@@ -9,6 +9,9 @@ import type { FailureKind } from "../failures.js";
  */
 export type RunStatus = "success" | "stopped" | "failed" | "cancelled";
 
+/** A run that failed or was cancelled: one TikTok's limits stopped is not (the next run goes on). */
+export const runFailed = (report: Pick<RunReport, "status">): boolean => report.status === "failed" || report.status === "cancelled";
+
 export interface RejectedSample {
   reason: RejectReason | DropReason;
   field: string;

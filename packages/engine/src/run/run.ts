@@ -161,11 +161,9 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
   // Of the events TikTok acknowledged (a dry run: would send): identifiers carried, and names.
   const identifiers = identifierCounts(plan.mappingSpec);
   const byEvent: Record<string, number> = {};
-  const tallySent = (tallies: readonly Tally[]) => {
-    for (const t of tallies) {
-      countIdentifiers(identifiers, t.carried);
-      byEvent[t.name] = (byEvent[t.name] ?? 0) + 1;
-    }
+  const tallySent = (t: Tally) => {
+    countIdentifiers(identifiers, t.carried);
+    byEvent[t.name] = (byEvent[t.name] ?? 0) + 1;
   };
   const unknownKeys: Record<string, number> = {};
   const countRejection = (reason: RejectReason) => {
@@ -287,7 +285,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
       batches++;
       if (dryRun) {
         counts.sent += full.size;
-        tallySent(full.tallies);
+        full.tallies.forEach(tallySent);
         return Promise.resolve();
       }
       const times = full.events.map((e) => e.event_time);
@@ -330,7 +328,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
         } else {
           // Ferry's own id, even where the user maps theirs: the state's key for the conversion.
           acked.push({ pkHash, eventId: eventId(name, pkHash), eventTime: times[i]!, probe: probes[i] });
-          tallySent([tallies[i]!]);
+          tallySent(tallies[i]!);
         }
       });
       emit({

@@ -1,6 +1,6 @@
 import { DEPRECATED_EVENT_NAMES, type EventName } from "@ferry/schema";
 import { describeFailure, type FailureContext } from "../failures.js";
-import type { RunReport, Warning } from "../run/report.js";
+import type { RunReport, Warning, WarningCode } from "../run/report.js";
 
 /** The fields a run left out of sent events, one entry a field and reason, most first. */
 export function droppedList(counts: RunReport["counts"]): { field: string; reason: string; count: number }[] {
@@ -24,6 +24,7 @@ export function deriveWarnings(
 ): Warning[] {
   if (!settings.enabled) return [];
   const warnings: Warning[] = [];
+  const warn = (code: WarningCode, message: string, fix: string) => warnings.push({ code, severity: "warning", message, fix });
   const { counts } = report;
   if ((report.status === "failed" || report.status === "stopped") && report.error) {
     const { kind, code, message } = report.error;
@@ -54,12 +55,11 @@ export function deriveWarnings(
         .sort(([, a], [, b]) => (b ?? 0) - (a ?? 0))
         .map(([reason, n]) => `${reason}: ${n}`)
         .join(", ");
-      warnings.push({
-        code: "rejected_share",
-        severity: "warning",
-        message: `${rejectedFresh} of ${fresh} new rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
-        fix: "Fix the rows upstream (they are retried once their values change) or the mapping; raise warnings.max_rejected_percent if this share is expected.",
-      });
+      warn(
+        "rejected_share",
+        `${rejectedFresh} of ${fresh} new rows (${share.toFixed(1)}%) were rejected, above the ${settings.maxRejectedPercent}% threshold (${reasons}).`,
+        "Fix the rows upstream (they are retried once their values change) or the mapping; raise warnings.max_rejected_percent if this share is expected.",
+      );
     }
   }
   const withDropped = counts.eventsWithDropped ?? 0;
@@ -71,31 +71,28 @@ export function deriveWarnings(
       const fields = droppedList(counts)
         .map((d) => `${d.field} ${d.reason}: ${d.count}`)
         .join(", ");
-      warnings.push({
-        code: "dropped_share",
-        severity: "warning",
-        message: `${withDropped} of ${sentOrSending} events (${share.toFixed(1)}%) were sent with an invalid field left out, above the ${limit}% threshold (${fields}).`,
-        fix: "Fix the values upstream or the mapping (see the samples); set on_invalid_property: reject_row to reject such rows instead, or raise warnings.max_dropped_percent if this share is expected.",
-      });
+      warn(
+        "dropped_share",
+        `${withDropped} of ${sentOrSending} events (${share.toFixed(1)}%) were sent with an invalid field left out, above the ${limit}% threshold (${fields}).`,
+        "Fix the values upstream or the mapping (see the samples); set on_invalid_property: reject_row to reject such rows instead, or raise warnings.max_dropped_percent if this share is expected.",
+      );
     }
   }
   const duplicates = counts.rejectedByReason.duplicate_primary_key ?? 0;
   if (duplicates > 0) {
-    warnings.push({
-      code: "duplicate_keys",
-      severity: "warning",
-      message: `${duplicates} row${duplicates === 1 ? " repeats" : "s repeat"} a primary key already read in this run: the first row of each key was used.`,
-      fix: "Make source.primary_key unique: add the column that tells the rows apart, or keep one row a key in the query.",
-    });
+    warn(
+      "duplicate_keys",
+      `${duplicates} row${duplicates === 1 ? " repeats" : "s repeat"} a primary key already read in this run: the first row of each key was used.`,
+      "Make source.primary_key unique: add the column that tells the rows apart, or keep one row a key in the query.",
+    );
   }
   const tooOld = counts.rejectedByReason.event_too_old ?? 0;
   if (tooOld > 0) {
-    warnings.push({
-      code: "events_too_old",
-      severity: "warning",
-      message: `${tooOld} conversion${tooOld === 1 ? " was" : "s were"} older than ${settings.maxEventAgeDays ?? 28} days and not sent: TikTok never matches them to ads.`,
-      fix: "Schedule the activation more often, or check that the event_time column holds the conversion time.",
-    });
+    warn(
+      "events_too_old",
+      `${tooOld} conversion${tooOld === 1 ? " was" : "s were"} older than ${settings.maxEventAgeDays ?? 28} days and not sent: TikTok never matches them to ads.`,
+      "Schedule the activation more often, or check that the event_time column holds the conversion time.",
+    );
   }
   const ids = counts.identifiers;
   if (ids && counts.sent > 0 && settings.minIdentifierCoverage) {
@@ -105,31 +102,28 @@ export function deriveWarnings(
       return min !== undefined && share < min ? [`${id} ${share.toFixed(1)}% (at least ${min}%)`] : [];
     });
     if (low.length > 0) {
-      warnings.push({
-        code: "identifier_coverage",
-        severity: "warning",
-        message: `Fewer of the ${counts.sent} sent events carried an identifier than the activation expects: ${low.join(", ")}. TikTok matches conversions to ads on them: fewer identifiers, fewer attributed conversions.`,
-        fix: "Check the source for newly empty or malformed emails and phones (see the rejected and dropped counts), or lower warnings.min_identifier_coverage_percent if this share is expected.",
-      });
+      warn(
+        "identifier_coverage",
+        `Fewer of the ${counts.sent} sent events carried an identifier than the activation expects: ${low.join(", ")}. TikTok matches conversions to ads on them: fewer identifiers, fewer attributed conversions.`,
+        "Check the source for newly empty or malformed emails and phones (see the rejected and dropped counts), or lower warnings.min_identifier_coverage_percent if this share is expected.",
+      );
     }
   }
   const deprecated = Object.entries(counts.byEvent ?? {}).filter(([name]) => DEPRECATED_EVENT_NAMES[name as EventName] !== undefined);
   if (deprecated.length > 0) {
-    warnings.push({
-      code: "deprecated_event",
-      severity: "warning",
-      message: `${deprecated.map(([name, n]) => `${n} event${n === 1 ? "" : "s"} named ${name}`).join(", ")} were sent under a name TikTok soft-deprecated (supported until 2027).`,
-      fix: deprecated.map(([name]) => DEPRECATED_EVENT_NAMES[name as EventName]).join("; ") + ".",
-    });
+    warn(
+      "deprecated_event",
+      `${deprecated.map(([name, n]) => `${n} event${n === 1 ? "" : "s"} named ${name}`).join(", ")} were sent under a name TikTok soft-deprecated (supported until 2027).`,
+      deprecated.map(([name]) => DEPRECATED_EVENT_NAMES[name as EventName]).join("; ") + ".",
+    );
   }
   const refused = counts.rejectedByReason.tiktok_refused ?? 0;
   if (refused > 0) {
-    warnings.push({
-      code: "tiktok_refused",
-      severity: "warning",
-      message: `TikTok refused ${refused} event${refused === 1 ? "" : "s"}; see the samples for its messages.`,
-      fix: "Correct the values TikTok names in its message; the rows are retried once they change.",
-    });
+    warn(
+      "tiktok_refused",
+      `TikTok refused ${refused} event${refused === 1 ? "" : "s"}; see the samples for its messages.`,
+      "Correct the values TikTok names in its message; the rows are retried once they change.",
+    );
   }
   return warnings;
 }

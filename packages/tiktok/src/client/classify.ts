@@ -4,6 +4,17 @@ export type Kind = "ok" | "retryable" | "auth" | "permission" | "invalid" | "bug
 /** TikTok's codes for "throttled": retry later, with fewer requests at once. */
 export const THROTTLE_CODES: ReadonlySet<number> = new Set([40100, 40132, 61000]);
 
+/**
+ * Which of TikTok's limits a throttled answer met, from its message: TikTok sends no header
+ * saying so. Its advice differs: over the second, retry; the minute, pause 5 minutes; the
+ * day, stop until 00:00 UTC.
+ */
+export function throttlePeriod(message: string): "second" | "minute" | "day" {
+  if (/\b(daily|day)\b/i.test(message)) return "day";
+  if (/\bminute\b/i.test(message)) return "minute";
+  return "second";
+}
+
 /** Classifies TikTok's body `code` (and the HTTP status when there is no body). */
 export function classify(code: number | undefined, httpStatus: number): Kind {
   if (code === undefined) {

@@ -4,7 +4,7 @@ import type { TikTokEvent } from "../types.js";
 import { MAX_BATCH_EVENTS } from "../types.js";
 import { eventFingerprint } from "../map/hash.js";
 import { backoffDelay, retryAfterMs } from "./backoff.js";
-import { classify, THROTTLE_CODES, type Kind } from "./classify.js";
+import { classify, THROTTLE_CODES, throttlePeriod, type Kind } from "./classify.js";
 import { InFlightLimiter } from "./limiter.js";
 
 export const DEFAULT_BASE_URL = "https://business-api.tiktok.com";
@@ -113,19 +113,8 @@ type Answer = {
 /** TikTok's throttle codes, or a gateway's HTTP 429 (which carries no TikTok code). */
 const isThrottle = (answer: Answer) => (answer.code !== undefined && THROTTLE_CODES.has(answer.code)) || answer.httpStatus === 429;
 
-/**
- * Which of TikTok's limits a throttled answer met, from its message: TikTok sends no header
- * saying so. Its advice differs: over the second, retry; the minute, pause 5 minutes; the
- * day, stop until 00:00 UTC.
- */
-export function throttlePeriod(message: string): "second" | "minute" | "day" {
-  if (/\b(daily|day)\b/i.test(message)) return "day";
-  if (/\bminute\b/i.test(message)) return "minute";
-  return "second";
-}
-
 /** Milliseconds until the next 00:00 UTC, when TikTok's daily limit resets. */
-export const untilMidnightUtc = (now: number) => 86_400_000 - (now % 86_400_000);
+const untilMidnightUtc = (now: number) => 86_400_000 - (now % 86_400_000);
 
 export interface EventSet {
   event_set_id: string;
@@ -311,6 +300,18 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
     return { parts, bytes, count: events.length };
   }
 
+  /** What a failure's message says before TikTok's own words: why the client gave up. */
+  function failureHead(answer: Answer): string {
+    if (answer.kind !== "retryable") return "";
+    if (answer.period === "day") {
+      const hours = untilMidnightUtc(Date.now()) / 3_600_000;
+      return `TikTok's daily request limit was reached; it resets at 00:00 UTC, in ${hours < 1 ? `${Math.ceil(hours * 60)} min` : `${hours.toFixed(1)} h`}: `;
+    }
+    return isThrottle(answer)
+      ? `throttled, with nothing accepted for ${Math.round(stallMs / 1000)} s: `
+      : `gave up after ${maxAttempts} attempts: `;
+  }
+
   /**
    * Sends a serialised batch. Only the body is kept while the request is out: the caller's
    * events (a thousand objects a batch, several batches in flight) become garbage at once
@@ -344,31 +345,14 @@ export function createTikTokClient(options: TikTokClientOptions): TikTokClient {
         const half = Math.ceil(events.length / 2);
         return (await send(offset, bodyFor(head, events.slice(0, half)))) ?? (await send(offset + half, bodyFor(head, events.slice(half))));
       }
-      const throttled = isThrottle(answer);
-      if (answer.period === "day") {
-        const hours = untilMidnightUtc(Date.now()) / 3_600_000;
-        return {
-          status: "failed",
-          kind: answer.kind,
-          code: answer.code ?? 429,
-          limit: "day",
-          message: `TikTok's daily request limit was reached; it resets at 00:00 UTC, in ${hours < 1 ? `${Math.ceil(hours * 60)} min` : `${hours.toFixed(1)} h`}: ${answer.message}`,
-          ...(answer.requestId ? { requestId: answer.requestId } : {}),
-          requests: counter.requests,
-          retries: counter.retries,
-        };
-      }
+      const daily = answer.period === "day";
       return {
         status: "failed",
         kind: answer.kind,
         // A gateway's 429 carries no TikTok code: its status says it was throttling.
         code: answer.code ?? (answer.httpStatus === 429 ? 429 : undefined),
-        message:
-          answer.kind !== "retryable"
-            ? answer.message
-            : throttled
-              ? `throttled, with nothing accepted for ${Math.round(stallMs / 1000)} s: ${answer.message}`
-              : `gave up after ${maxAttempts} attempts: ${answer.message}`,
+        ...(daily ? { limit: "day" as const } : {}),
+        message: `${failureHead(answer)}${answer.message}`,
         ...(answer.requestId ? { requestId: answer.requestId } : {}),
         requests: counter.requests,
         retries: counter.retries,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseContents, parseContentType, parseEventId, parseEventName, parseFlag, parseText } from "./content.js";
+import { OTHER_KEY, parseContents, parseContentType, parseEventId, parseEventName, parseFlag, parseText } from "./content.js";
 
 describe("the fields peers map", () => {
   it("reads event names as TikTok spells them, trimmed, 2025 names included", () => {
@@ -44,6 +44,12 @@ describe("the fields peers map", () => {
     // Nothing to send: absent, not invalid.
     expect(parseContents("[]")).toBeNull();
     expect(parseContents([{ colour: "red" }])).toBeNull();
+  });
+
+  it("names an unknown key only when it looks like a field name: data used as a key is never reported", () => {
+    const parsed = parseContents([{ content_id: "a", "ann@example.com": 1, "+33612345678": 2, sku_colour: "red" }]);
+    expect(parsed!.unknownKeys).toEqual([OTHER_KEY, "sku_colour"]);
+    expect(JSON.stringify(parsed)).not.toMatch(/ann@example|33612345678/);
   });
 
   it("refuses a list with any invalid item, as TikTok would refuse the batch", () => {

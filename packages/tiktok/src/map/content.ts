@@ -1,6 +1,6 @@
 // The fields of the "more mapping" contract (shared/tiktok-api.md): the event name and event_id
 // from columns, contents and its neighbours, limited_data_use.
-import { EVENT_NAMES, type EventName } from "@ferry/schema";
+import { EVENT_NAMES, TEXT_MAX, type EventName } from "@ferry/schema";
 import type { Content } from "../types.js";
 import { parseIdText, parseValue } from "./normalize.js";
 
@@ -19,12 +19,12 @@ export function parseEventId(raw: unknown): string | undefined {
   return text !== undefined && text.length <= 255 ? text : undefined;
 }
 
-/** Free text (description, query): trimmed, non-empty, at most 1,000 characters; numbers as text. */
+/** Free text (description, query): trimmed, non-empty, at most TEXT_MAX characters; numbers as text. */
 export function parseText(raw: unknown): string | undefined {
   if (typeof raw === "number" || typeof raw === "bigint") return String(raw);
   if (typeof raw !== "string") return undefined;
   const text = raw.trim();
-  return text.length > 0 && text.length <= 1000 ? text : undefined;
+  return text.length > 0 && text.length <= TEXT_MAX ? text : undefined;
 }
 
 export function parseContentType(raw: unknown): "product" | "product_group" | undefined {
@@ -46,7 +46,10 @@ export function parseFlag(raw: unknown): boolean | undefined {
 
 const STRING_KEYS = ["content_id", "content_name", "content_category", "brand"] as const;
 const KNOWN_KEYS: ReadonlySet<string> = new Set([...STRING_KEYS, "content_type", "price", "quantity"]);
-export const MAX_CONTENTS = 1000;
+const MAX_CONTENTS = 1000;
+const KEY_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** How a key that does not look like a field name is counted. */
+export const OTHER_KEY = "(other)";
 
 /** Contents read from a column: the items, and the unknown keys left out of them (by name). */
 export type ParsedContents = { items: Content[]; unknownKeys: string[] };
@@ -76,7 +79,10 @@ export function parseContents(raw: unknown): ParsedContents | null | undefined {
     for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
       if (value === null || value === undefined || value === "") continue;
       if (!KNOWN_KEYS.has(key)) {
-        if (!unknownKeys?.includes(key)) (unknownKeys ??= []).push(key);
+        // Named in reports only when it looks like a field name: data used as a key (an email,
+        // a phone) must not reach a report or an issue.
+        const name = KEY_NAME.test(key) ? key : OTHER_KEY;
+        if (!unknownKeys?.includes(name)) (unknownKeys ??= []).push(name);
         continue;
       }
       if (key === "price") {

@@ -167,7 +167,7 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     ["description", description],
     ["query", query],
   ] as const;
-  const contentsColumn = mapping.contents;
+  const contents = field(mapping.contents, parseContents, "invalid_contents");
   const eventIdColumn = mapping.event_id;
   const spec = options.event;
   const eventColumn = typeof spec === "string" ? undefined : spec.column;
@@ -214,40 +214,30 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     // The other identifier carries the event: the bad one is left out, and counted.
     if (e?.bad) (dropped ??= []).push({ field: "email", reason: e.bad });
     if (p?.bad) (dropped ??= []).push({ field: "phone", reason: p.bad });
-    const x = externalId?.(row);
-    if (x?.bad) {
-      if (rejectRow) return { ok: false, reason: "invalid_external_id", field: "external_id" };
-      (dropped ??= []).push({ field: "external_id", reason: x.bad });
-    }
-    if (x?.value !== undefined) user.external_id = [hashIdentifier(x.value)];
 
+    // Invalid optional properties: left out and counted, or, under reject_row, the first rejects the row.
+    let invalid: Dropped[] | undefined;
+    const x = externalId?.(row);
+    if (x?.bad) (invalid ??= []).push({ field: "external_id", reason: x.bad });
+    else if (x?.value !== undefined) user.external_id = [hashIdentifier(x.value)];
     let props: NonNullable<TikTokEvent["properties"]> | undefined;
     for (const [name, get] of properties) {
-      if (!get) continue;
-      const got = get(row);
-      if (got.bad) {
-        if (rejectRow) return { ok: false, reason: got.bad as RejectReason, field: name };
-        (dropped ??= []).push({ field: name, reason: got.bad });
-      } else if (got.value !== undefined) (props ??= {})[name] = got.value as never;
+      const got = get?.(row);
+      if (got?.bad) (invalid ??= []).push({ field: name, reason: got.bad });
+      else if (got?.value !== undefined) (props ??= {})[name] = got.value as never;
     }
     let unknownContentKeys: string[] | undefined;
-    if (contentsColumn !== undefined) {
-      const raw = row[contentsColumn];
-      if (!absent(raw)) {
-        const contents = parseContents(raw);
-        if (contents === undefined) {
-          if (rejectRow) return { ok: false, reason: "invalid_contents", field: "contents" };
-          (dropped ??= []).push({ field: "contents", reason: "invalid_contents" });
-        } else if (contents !== null) {
-          (props ??= {}).contents = contents.items;
-          if (contents.unknownKeys.length > 0) unknownContentKeys = contents.unknownKeys;
-        }
-      }
+    const c = contents?.(row);
+    if (c?.bad) (invalid ??= []).push({ field: "contents", reason: c.bad });
+    else if (c?.value) {
+      (props ??= {}).contents = c.value.items;
+      if (c.value.unknownKeys.length > 0) unknownContentKeys = c.value.unknownKeys;
     }
     const ldu = limitedDataUse?.(row);
-    if (ldu?.bad) {
-      if (rejectRow) return { ok: false, reason: "invalid_limited_data_use", field: "limited_data_use" };
-      (dropped ??= []).push({ field: "limited_data_use", reason: ldu.bad });
+    if (ldu?.bad) (invalid ??= []).push({ field: "limited_data_use", reason: ldu.bad });
+    if (invalid) {
+      if (rejectRow) return { ok: false, reason: invalid[0]!.reason as RejectReason, field: invalid[0]!.field };
+      dropped = dropped ? [...dropped, ...invalid] : invalid;
     }
     // TikTok reads a value only with its currency: never one without the other.
     if (props?.value !== undefined && props.currency === undefined) {
