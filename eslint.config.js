@@ -1,9 +1,10 @@
 // @ts-check
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { ALLOWED, CLIENT_OWNERS } from "./dependency-rules.js";
 
-const ours = ["schema", "warehouse", "tiktok", "tiktok-sandbox", "engine", "github", "cli", "github-action", "testkit"];
-/** Imports a package may not make; the allowed graph is also asserted in testkit/src/architecture.test.ts. */
+const ours = Object.keys(ALLOWED).filter((pkg) => pkg !== "bench");
+/** Imports a package may not make, from dependency-rules.js (which architecture.test.ts reads too). */
 const forbidden = (pkg, names, message) => ({
   files: [`packages/${pkg}/src/**/*.ts`],
   ignores: ["**/*.test.ts"],
@@ -11,15 +12,6 @@ const forbidden = (pkg, names, message) => ({
     "no-restricted-imports": ["error", { patterns: [{ group: names, message }] }],
   },
 });
-const clients = {
-  knex: "warehouse",
-  pg: "warehouse",
-  mysql2: "warehouse",
-  "better-sqlite3": "warehouse",
-  undici: "tiktok",
-  "@octokit/*": "github",
-  "@actions/*": "github-action",
-};
 
 export default tseslint.config(
   { ignores: ["**/dist/**", "**/node_modules/**", "**/.turbo/**"] },
@@ -43,10 +35,8 @@ export default tseslint.config(
       pkg,
       [
         "@ferry/*/src/*",
-        ...(pkg === "schema" || pkg === "tiktok-sandbox"
-          ? ours.filter((o) => o !== pkg).map((o) => `@ferry/${o}`)
-          : ["@ferry/cli", "@ferry/github-action"]),
-        ...Object.entries(clients)
+        ...ours.filter((o) => o !== pkg && !ALLOWED[pkg].includes(o) && pkg !== "testkit").map((o) => `@ferry/${o}`),
+        ...Object.entries(CLIENT_OWNERS)
           .filter(([, owner]) => owner !== pkg)
           .map(([name]) => name),
       ],

@@ -14,12 +14,23 @@ export function ferryVitestConfig(root: string) {
     ssr: { resolve: { conditions, externalConditions: conditions } },
     test: {
       setupFiles: [guard],
-      // Unit tests are pure; integration tests open sockets or talk to databases. Both run in `npm test`.
+      // Unit tests are pure; integration tests open sockets or talk to databases; perf tests pin
+      // an optimisation the benchmark showed matters (bench/FINDINGS.md), apart from behaviour
+      // tests so that a failure says which kind broke. All run in `npm test`.
       projects: [
         {
           extends: true,
           // Generous: on a loaded 2-core runner, the first import of a package graph takes seconds.
-          test: { name: "unit", include: ["src/**/*.test.ts"], exclude: ["src/**/*.integration.test.ts"], testTimeout: 30_000 },
+          test: {
+            name: "unit",
+            include: ["src/**/*.test.ts"],
+            exclude: ["src/**/*.integration.test.ts", "src/**/*.perf.test.ts"],
+            testTimeout: 30_000,
+          },
+        },
+        {
+          extends: true,
+          test: { name: "perf", include: ["src/**/*.perf.test.ts"], testTimeout: 60_000, hookTimeout: 60_000 },
         },
         {
           extends: true,

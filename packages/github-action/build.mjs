@@ -12,10 +12,23 @@ await build({
   conditions: ["@ferry/source"],
   // CommonJS dependencies (knex, pg, @actions/core) call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __ferryRequire } from 'node:module';\nconst require = __ferryRequire(import.meta.url);" },
-  // better-sqlite3 is native code: the action takes it from its own checkout or the workspace.
-  alias: { "better-sqlite3": "./src/better-sqlite3.cjs" },
-  // Drivers for warehouses the action does not support; knex loads them only when used.
-  external: ["sqlite3", "oracledb", "tedious", "mysql", "mariadb", "mariadb/*", "pg-native", "cloudflare:sockets"],
+  // Native code: the action takes it from its own checkout or the workspace (src/native.cjs).
+  alias: { "better-sqlite3": "./src/better-sqlite3.cjs", "@duckdb/node-bindings": "./src/duckdb-bindings.cjs" },
+  // Drivers for warehouses the action does not support (knex loads them only when used), and
+  // the cloud warehouses' clients, which Ferry loads only for their URLs: a workflow on BigQuery
+  // or Snowflake installs the one it needs (README, GitHub Actions).
+  external: [
+    "sqlite3",
+    "oracledb",
+    "tedious",
+    "mysql",
+    "mariadb",
+    "mariadb/*",
+    "pg-native",
+    "cloudflare:sockets",
+    "@google-cloud/bigquery",
+    "snowflake-sdk",
+  ],
   minify: true,
   legalComments: "none",
   logLevel: "warning",

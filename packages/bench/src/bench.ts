@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N] [--warehouse postgres|sqlite] [--json] [--repeat N] [--heap] [--profile DIR] [--api-only]
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite|duckdb] [--json] [--repeat N] [--heap] [--profile DIR] [--api-only]
 // Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
@@ -9,7 +9,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { connect } from "@ferry/warehouse";
+import { connect, type Warehouse } from "@ferry/warehouse";
 import { cpuSnapshot } from "./cpu.js";
 import { runScenarios, scenarioTable, writeApiActivation, writeBenchActivation, type ScenarioResult } from "./api.js";
 import { seed } from "./seed.js";
@@ -41,7 +41,7 @@ Options:
   --rows N              conversions to seed (default 1000000; 100000 is a one-minute check)
   --warehouse KIND      postgres (default; FERRY_BENCH_POSTGRES_URL, else
                         FERRY_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test;
-                        a database ferry_bench is made and dropped there) or sqlite
+                        a database ferry_bench is made and dropped there), sqlite or duckdb
   --repeat N            measure N times from the same seed, the state forgotten in between,
                         and report each figure's median and range (machines whose speed
                         drifts need it to compare two versions)
@@ -93,7 +93,7 @@ const kind = values.warehouse;
 const repeats = Number(values.repeat);
 if (!Number.isInteger(rows) || rows < 1) usageError("--rows takes a positive whole number");
 if (!Number.isInteger(apiRows) || apiRows < 1) usageError("--api-rows takes a positive whole number");
-if (kind !== "postgres" && kind !== "sqlite") usageError("--warehouse takes postgres or sqlite");
+if (kind !== "postgres" && kind !== "sqlite" && kind !== "duckdb") usageError("--warehouse takes postgres, sqlite or duckdb");
 if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) usageError("--repeat takes a whole number from 1 to 20");
 const log = (message: string) => process.stderr.write(`${message}\n`);
 const cores = availableParallelism();
@@ -103,7 +103,16 @@ const cores = availableParallelism();
 const profiling = (name?: string) =>
   values.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(values.profile)}`, ...(name ? [`--cpu-prof-name=${name}`] : [])] : [];
 
+/** The bench's own connection, closed while a measured process runs: DuckDB lets one process open its file. */
+let parent: Warehouse | undefined;
+const wh = () => (parent ??= connect(url));
+const release = async () => {
+  await parent?.close();
+  parent = undefined;
+};
+
 async function child<T>(args: string[], env: Record<string, string | undefined>, nodeFlags: string[] = []): Promise<T> {
+  await release();
   const proc = spawn(process.execPath, [...profiling(), ...nodeFlags, ...args], { env, stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
   proc.stdout.on("data", (d: Buffer) => (out += d));
@@ -113,9 +122,12 @@ async function child<T>(args: string[], env: Record<string, string | undefined>,
 }
 
 async function warehouseUrl(): Promise<{ url: string; drop: () => Promise<void> }> {
-  if (kind === "sqlite") {
+  if (kind === "sqlite" || kind === "duckdb") {
     const dir = await mkdtemp(path.join(tmpdir(), "ferry-bench-"));
-    return { url: `sqlite:${path.join(dir, "bench.db")}`, drop: () => rm(dir, { recursive: true, force: true }) };
+    return {
+      url: `${kind}:${path.join(dir, `bench.${kind === "sqlite" ? "db" : "duckdb"}`)}`,
+      drop: () => rm(dir, { recursive: true, force: true }),
+    };
   }
   const server =
     process.env["FERRY_BENCH_POSTGRES_URL"] ?? process.env["FERRY_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -177,9 +189,8 @@ const sandbox = spawn(
 );
 try {
   const now = Date.now();
-  const warehouse = connect(url);
   const t = Date.now();
-  await seed(warehouse, 1, rows, now);
+  await seed(wh(), 1, rows, now);
   log(`seeded ${rows.toLocaleString("en-US")} rows into ${kind} in ${((Date.now() - t) / 1000).toFixed(1)} s (not timed)`);
 
   const { url: sandboxUrl, token } = JSON.parse(
@@ -195,7 +206,7 @@ try {
    * count the next round's as duplicates): the next round starts where the first did.
    */
   async function forget() {
-    await warehouse.execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
+    await wh().execute(`DELETE FROM conversions WHERE order_id > ${rows}`);
     await forgetState();
   }
   async function forgetState() {
@@ -203,10 +214,12 @@ try {
     if (!reset.ok) throw new Error(`the sandbox did not reset: HTTP ${reset.status}`);
     // "ferry": the state schema of an activation whose ferry.yml names none, as here.
     if (kind === "postgres") {
-      await warehouse.execute("DROP SCHEMA IF EXISTS ferry CASCADE");
-      await warehouse.execute("VACUUM ANALYZE conversions");
+      await wh().execute("DROP SCHEMA IF EXISTS ferry CASCADE");
+      await wh().execute("VACUUM ANALYZE conversions");
+    } else if (kind === "duckdb") {
+      await wh().execute("DROP SCHEMA IF EXISTS ferry CASCADE");
     } else {
-      for (const table of ["acked", "rejected", "runs", "locks"]) await warehouse.execute(`DROP TABLE IF EXISTS ferry_${table}`);
+      for (const table of ["acked", "rejected", "runs", "locks"]) await wh().execute(`DROP TABLE IF EXISTS ferry_${table}`);
     }
   }
 
@@ -226,7 +239,7 @@ try {
       throw new Error(`the full run did not send every row: ${JSON.stringify(full.report)}`);
     log(`rerun, no new rows…${of}`);
     const rerun0 = await child<Run>([worker, "run", path.join(work, "activations")], env);
-    await seed(warehouse, rows + 1, rows + extra, now);
+    await seed(wh(), rows + 1, rows + extra, now);
     log(`rerun, ${extra.toLocaleString("en-US")} new rows (1%)…${of}`);
     const rerun1 = await child<Run>([worker, "run", path.join(work, "activations")], env);
     if (rerun1.report.counts.sent !== extra) throw new Error(`the 1% rerun sent ${rerun1.report.counts.sent}, expected ${extra}`);
@@ -293,7 +306,7 @@ try {
     });
   if (apiOnly) {
     const results = await scenarios();
-    await warehouse.close();
+    await release();
     const table = scenarioTable(results, apiRows);
     if (values.json) process.stdout.write(`${JSON.stringify({ warehouse: kind, api_rows: apiRows, api_scenarios: results }, null, 2)}\n`);
     else process.stdout.write(`${table}\n`);
@@ -305,7 +318,7 @@ try {
     for (let n = 1; n <= repeats; n++) rounds.push(await measure(n));
     if (repeats > 1) await forget();
     const apiResults = await scenarios();
-    await warehouse.close();
+    await release();
     type Figure = Exclude<keyof (typeof rounds)[number], "heapAfterGcMb">;
     const all = (figure: Figure) => rounds.map((r) => r[figure]).filter((x): x is number => x !== undefined);
     // The median of an even count is the lower middle: a figure that was measured, not an average.

@@ -109,8 +109,8 @@ async function bound(url: string) {
     JSON.parse(text);
     parse += cpuSeconds(cpu);
   }
-  const key = postgres ? "lpad(to_hex(order_id), 64, '0')" : "printf('%064x', order_id)";
-  // The warehouse's CPU: PostgreSQL's processes, or this one for SQLite (in-process).
+  const key = warehouse.dialect.name === "sqlite" ? "printf('%064x', order_id)" : "lpad(to_hex(order_id), 64, '0')";
+  // The warehouse's CPU: PostgreSQL's processes, or this one for SQLite and DuckDB (in-process).
   const spent = async (fn: () => Promise<unknown>) => {
     pg = await postgresCpu();
     cpu = process.cpuUsage();

@@ -26,6 +26,22 @@ export async function seed(warehouse: Warehouse, from: number, to: number, nowMs
     await warehouse.execute("VACUUM ANALYZE conversions");
     return;
   }
+  if (warehouse.dialect.name === "duckdb") {
+    if (from === 1) {
+      await warehouse.execute(
+        "CREATE TABLE conversions (order_id BIGINT PRIMARY KEY, purchased_at TIMESTAMP NOT NULL, email VARCHAR, phone VARCHAR, amount DECIMAL(10,2), currency VARCHAR, items INTEGER, store_id VARCHAR)",
+      );
+    }
+    await warehouse.execute(
+      `INSERT INTO conversions (${COLUMNS})
+       SELECT g, epoch_ms((? - 3600 - (g % 1728000)) * 1000), 'Customer.' || g || '@Example.com',
+              '06 1' || (g % 10) || ' ' || lpad(((g // 10) % 100)::VARCHAR, 2, '0') || ' ' || lpad(((g // 1000) % 100)::VARCHAR, 2, '0') || ' ' || lpad(((g // 100000) % 100)::VARCHAR, 2, '0'),
+              (g % 500) + 0.99, 'EUR', 1 + g % 5, 'shop-' || (g % 20)
+       FROM generate_series(?::BIGINT, ?::BIGINT) t(g)`,
+      [now, from, to],
+    );
+    return;
+  }
   if (from === 1) {
     await warehouse.execute(
       "CREATE TABLE conversions (order_id INTEGER PRIMARY KEY, purchased_at TEXT NOT NULL, email TEXT, phone TEXT, amount NUMERIC, currency TEXT, items INTEGER, store_id TEXT)",

@@ -24,36 +24,43 @@ async function demoProject(): Promise<string> {
   return testdir(files);
 }
 
-it("runs the demo end to end, twice, and nothing it prints or stores holds an email or a phone", async () => {
-  const cwd = await demoProject();
-  const first = await runFerry(["demo"], { cwd, env: {} });
-  expect(first.code).toBe(0);
-  expect(first.stdout).toContain("1. First run");
-  expect(first.stdout).toMatch(/pos-purchases: 0 sent, 0 rejected of \d+ new rows/);
-  expect(first.stdout).toContain("3. New conversions arrive");
+it.each([
+  ["sqlite", "sqlite:", "warehouse.db", "ferry_"],
+  ["duckdb", "duckdb:", "warehouse.duckdb", "ferry."],
+] as const)(
+  "runs the demo end to end on %s, twice, and nothing it prints or stores holds an email or a phone",
+  async (kind, scheme, file, tables) => {
+    const cwd = await demoProject();
+    const first = await runFerry(["demo", "--warehouse", kind], { cwd, env: {} });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain("1. First run");
+    expect(first.stdout).toMatch(/pos-purchases: 0 sent, 0 rejected of \d+ new rows/);
+    expect(first.stdout).toContain("3. New conversions arrive");
 
-  const warehouse = connect(`sqlite:${path.join(cwd, ".ferry/demo/warehouse.db")}`);
-  try {
-    // The warehouse itself holds the people (that is the demo's data); Ferry's state must not.
-    const people = JSON.stringify(await warehouse.execute("SELECT * FROM pos_orders LIMIT 50"));
-    expect(people).toMatch(EMAIL);
-    expect(people).toMatch(PHONE);
-    const state = JSON.stringify([
-      await warehouse.execute("SELECT * FROM ferry_acked"),
-      await warehouse.execute("SELECT * FROM ferry_rejected"),
-      await warehouse.execute("SELECT * FROM ferry_runs"),
-    ]);
-    expect(state.length).toBeGreaterThan(10_000);
-    expect(state).not.toMatch(EMAIL);
-    expect(withoutDigests(state)).not.toMatch(PHONE);
-  } finally {
-    await warehouse.close();
-  }
-  for (const text of [first.stdout, first.stderr]) {
-    expect(text).not.toMatch(EMAIL);
-    expect(withoutDigests(text)).not.toMatch(PHONE);
-  }
-});
+    expect(first.stdout).toContain(`warehouse .ferry/demo/${file}`);
+    const warehouse = connect(`${scheme}${path.join(cwd, ".ferry/demo", file)}`);
+    try {
+      // The warehouse itself holds the people (that is the demo's data); Ferry's state must not.
+      const people = JSON.stringify(await warehouse.execute("SELECT * FROM pos_orders LIMIT 50"));
+      expect(people).toMatch(EMAIL);
+      expect(people).toMatch(PHONE);
+      const state = JSON.stringify([
+        await warehouse.execute(`SELECT * FROM ${tables}acked`),
+        await warehouse.execute(`SELECT * FROM ${tables}rejected`),
+        await warehouse.execute(`SELECT * FROM ${tables}runs`),
+      ]);
+      expect(state.length).toBeGreaterThan(10_000);
+      expect(state).not.toMatch(EMAIL);
+      expect(withoutDigests(state)).not.toMatch(PHONE);
+    } finally {
+      await warehouse.close();
+    }
+    for (const text of [first.stdout, first.stderr]) {
+      expect(text).not.toMatch(EMAIL);
+      expect(withoutDigests(text)).not.toMatch(PHONE);
+    }
+  },
+);
 
 it("keeps the order of what the binary prints to stdout and to stderr, as written", async () => {
   const cwd = await demoProject();

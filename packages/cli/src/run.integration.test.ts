@@ -214,7 +214,18 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
 
   it(`survives SIGKILL at several points of a run, state never ahead of TikTok (${seedNote})`, async () => {
     const ackedTable = temp.stateTable("acked");
-    const stateIds = async () => new Set((await warehouse.execute(`SELECT event_id FROM ${ackedTable}`)).map((r) => String(r["event_id"])));
+    // A connection of its own each time: DuckDB lets one process at a time open its file, and
+    // the child is another process.
+    const stateIds = async () => {
+      const reader = connect(temp.url);
+      try {
+        return new Set((await reader.execute(`SELECT event_id FROM ${ackedTable}`)).map((r) => String(r["event_id"])));
+      } finally {
+        await reader.close();
+      }
+    };
+    await warehouse.close();
+    warehouse = connect(temp.url);
     // Kill points, in requests answered by the sandbox since the child started: early (during
     // extraction), and at seeded points mid-batch or between acknowledgement and state write.
     let state = SEED;

@@ -7,6 +7,7 @@ it("exports a small, reviewed public surface", async () => {
       "Connections",
       "MissingEnvironmentError",
       "REJECT_REASONS",
+      "checkWarehouseUrl",
       "compile",
       "coverageText",
       "deriveWarnings",

@@ -55,6 +55,9 @@ const MISSING_COLUMN = [
   /column "?(?:\w+\.)?([^"\s]+?)"? does not exist/i,
   /Unknown column '(?:[^'.]+\.)?([^']+)'/i,
   /no such column: (?:\w+\.)?(\S+)/i,
+  // DuckDB
+  /does not have a column named "([^"]+)"/i,
+  /Referenced column "([^"]+)" not found/i,
 ];
 
 type Located = Pick<SyncPlan, "file" | "positions" | "mapping" | "mappingSpec" | "extraction">;

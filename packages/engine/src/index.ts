@@ -1,4 +1,4 @@
-export { compile, CompileError, eventLabel, type SyncPlan } from "./compile/compile.js";
+export { checkWarehouseUrl, compile, CompileError, eventLabel, type SyncPlan } from "./compile/compile.js";
 export { coverageText, namesText, type IdentifierCounts } from "./coverage.js";
 export { preview, type PlanPreview } from "./preview.js";
 export { listRejections, type RejectedRowListing } from "./rejections.js";

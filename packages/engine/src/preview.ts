@@ -1,5 +1,5 @@
 import { createMapper, type RejectReason, type TikTokEvent } from "@ferry/tiktok";
-import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
+import type { Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile/compile.js";
 import { carriedBy, countIdentifiers, identifierCounts, type IdentifierCounts } from "./coverage.js";
 import { rejectionMemory } from "./remembered.js";
@@ -53,7 +53,9 @@ export async function preview(
   let newRows = await deps.warehouse.countNewRows(plan.extraction, stateFound ? { remembered: false } : fresh);
   if (stateFound) {
     for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
-      for (const row of chunk) if (!memory.unchanged(row, mapper(row, row[PK_COLUMN] as string | null))) newRows++;
+      chunk.rows.forEach((row, i) => {
+        if (!memory.unchanged(chunk.remembered[i], row, mapper(row, chunk.keys[i]!))) newRows++;
+      });
     }
   }
   const want = options.samples ?? 3;
@@ -64,10 +66,10 @@ export async function preview(
   const wouldSend: PlanPreview["wouldSend"] = { events: 0, byEvent: {}, identifiers: identifierCounts(plan.mappingSpec) };
   // Samples and figures come from rows never rejected: a scan of bounded length, however many are remembered.
   outer: for await (const chunk of deps.warehouse.newRows(plan.extraction, stateFound ? { remembered: false } : fresh)) {
-    for (const row of chunk) {
+    for (let i = 0; i < chunk.rows.length; i++) {
       if (scanned >= scan) break outer;
       scanned++;
-      const result = mapper(row, row[PK_COLUMN] as string | null);
+      const result = mapper(chunk.rows[i]!, chunk.keys[i]!);
       if (!result.ok) {
         rejectedInSample[result.reason] = (rejectedInSample[result.reason] ?? 0) + 1;
         continue;

@@ -1,5 +1,5 @@
 import { eventId } from "@ferry/tiktok";
-import { PK_COLUMN, type Warehouse } from "@ferry/warehouse";
+import type { Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "./compile/compile.js";
 
 /** A remembered rejection, with the key of the source row it stands for. */
@@ -38,11 +38,11 @@ export async function listRejections(
   // The key values of the source rows that carry a remembered rejection: the same join a run makes.
   const found = new Map<string, Record<string, string>>();
   for await (const chunk of deps.warehouse.newRows(plan.extraction, { remembered: true })) {
-    for (const row of chunk) {
-      const pk = row[PK_COLUMN] as string | null;
-      if (!pk || found.has(pk) || !wanted.has(pk)) continue;
+    chunk.rows.forEach((row, i) => {
+      const pk = chunk.keys[i];
+      if (!pk || found.has(pk) || !wanted.has(pk)) return;
       found.set(pk, Object.fromEntries(plan.extraction.primaryKey.map((c) => [c, String(row[c])])));
-    }
+    });
   }
   return records.map((r) => {
     const keyless = r.pkHash.startsWith("~");

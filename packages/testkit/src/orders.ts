@@ -52,6 +52,8 @@ const DDL: Record<string, string> = {
     "CREATE TABLE orders (order_id BIGINT PRIMARY KEY, purchased_at DATETIME NOT NULL, email VARCHAR(200), phone VARCHAR(40), amount DECIMAL(10,2), currency VARCHAR(8))",
   sqlite:
     "CREATE TABLE orders (order_id INTEGER PRIMARY KEY, purchased_at TEXT NOT NULL, email TEXT, phone TEXT, amount NUMERIC, currency TEXT)",
+  duckdb:
+    "CREATE TABLE orders (order_id BIGINT PRIMARY KEY, purchased_at TIMESTAMP NOT NULL, email VARCHAR(200), phone VARCHAR(40), amount DECIMAL(10,2), currency VARCHAR(8))",
 };
 
 /** Creates `orders` with native types for the warehouse (timestamps as timestamps). */

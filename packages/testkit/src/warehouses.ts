@@ -5,8 +5,17 @@ import path from "node:path";
 import { connect, DIALECTS, qualifiedState, type Warehouse } from "@ferry/warehouse";
 import { describe, it } from "vitest";
 
-export type WarehouseKind = "sqlite" | "postgres" | "mysql";
-export const ALL_WAREHOUSES: WarehouseKind[] = ["sqlite", "postgres", "mysql"];
+export type WarehouseKind = "sqlite" | "postgres" | "mysql" | "duckdb" | CloudKind;
+/** Warehouses CI cannot reach: their suites run live when the variable holding their URL is set. */
+export type CloudKind = "bigquery" | "snowflake";
+export const CLOUD_WAREHOUSES: CloudKind[] = ["bigquery", "snowflake"];
+const CLOUD_URLS: Record<CloudKind, string> = { bigquery: "FERRY_TEST_BIGQUERY_URL", snowflake: "FERRY_TEST_SNOWFLAKE_URL" };
+const cloud = (kind: WarehouseKind): kind is CloudKind => kind in CLOUD_URLS;
+/** Every warehouse the conformance suite runs on in CI. */
+export const ALL_WAREHOUSES: WarehouseKind[] = ["sqlite", "postgres", "mysql", "duckdb"];
+/** Embedded warehouses: a file of a temporary directory, nothing to reach. */
+const EMBEDDED = { sqlite: "sqlite:", duckdb: "duckdb:" } as const;
+const embedded = (kind: WarehouseKind): kind is keyof typeof EMBEDDED => kind in EMBEDDED;
 
 const SERVER_URLS = {
   postgres: () => process.env["FERRY_TEST_POSTGRES_URL"] ?? "postgres://postgres@127.0.0.1:5432/test",
@@ -47,15 +56,47 @@ export interface TempWarehouse {
   drop(): Promise<void>;
 }
 
-/** A fresh, empty warehouse: a SQLite file, or a new database on the PostgreSQL/MariaDB server. */
+/**
+ * A fresh dataset (BigQuery) or schema (Snowflake) of the warehouse the variable names, the
+ * segment's tables in it and the state in another; both dropped after.
+ */
+async function createCloudWarehouse(kind: CloudKind): Promise<TempWarehouse> {
+  const base = process.env[CLOUD_URLS[kind]]!;
+  const admin = connect(base);
+  const name = `ferry_t_${randomBytes(6).toString("hex")}`;
+  const stateSchema = `${name}_state`;
+  const dialect = DIALECTS[kind];
+  // Snowflake folds the unquoted name the URL gives as the connection's schema.
+  const sourceSchema = kind === "snowflake" ? name.toUpperCase() : name;
+  await admin.execute(`CREATE SCHEMA ${dialect.quotePart(sourceSchema)}`);
+  const url = new URL(base);
+  const parts = url.pathname.split("/").filter(Boolean);
+  // bigquery://project/<dataset>; snowflake://user@account/<database>/<schema>
+  url.pathname = `/${kind === "bigquery" ? sourceSchema : `${parts[0]}/${sourceSchema}`}`;
+  return {
+    kind,
+    url: url.toString(),
+    stateSchema,
+    stateTable: (table) => qualifiedState(dialect, stateSchema, table),
+    drop: async () => {
+      for (const schema of [sourceSchema, stateSchema, `${stateSchema}_new`]) {
+        await admin.execute(`DROP SCHEMA IF EXISTS ${dialect.quotePart(schema)} CASCADE`);
+      }
+      await admin.close();
+    },
+  };
+}
+
+/** A fresh, empty warehouse: a SQLite or DuckDB file, a new database on the PostgreSQL/MariaDB server, or a cloud one's new schema. */
 export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWarehouse> {
-  if (kind === "sqlite") {
+  if (cloud(kind)) return createCloudWarehouse(kind);
+  if (embedded(kind)) {
     const dir = await mkdtemp(path.join(tmpdir(), "ferry-wh-"));
     return {
       kind,
-      url: `sqlite:${path.join(dir, "warehouse.db")}`,
+      url: `${EMBEDDED[kind]}${path.join(dir, `warehouse.${kind === "sqlite" ? "db" : "duckdb"}`)}`,
       stateSchema: "ferry",
-      stateTable: (table) => qualifiedState(DIALECTS.sqlite, "ferry", table),
+      stateTable: (table) => qualifiedState(DIALECTS[kind], "ferry", table),
       drop: () => rm(dir, { recursive: true, force: true }),
     };
   }
@@ -92,7 +133,13 @@ export async function createTempWarehouse(kind: WarehouseKind): Promise<TempWare
 export function describeWarehouses(kinds: readonly WarehouseKind[], suite: (kind: WarehouseKind) => void): void {
   for (const kind of kinds) {
     describe(kind, async () => {
-      const reachable = kind === "sqlite" ? true : await admin(kind);
+      if (cloud(kind)) {
+        // Never faked: without credentials the live suite is skipped, also in CI (README, Warehouses).
+        if (process.env[CLOUD_URLS[kind]]) suite(kind);
+        else it.skip(`${kind}: set ${CLOUD_URLS[kind]} to run this suite live`, () => {});
+        return;
+      }
+      const reachable = embedded(kind) ? true : await admin(kind);
       if (reachable instanceof Error) {
         if (process.env["CI"]) {
           it(`${kind} server is reachable`, () => {

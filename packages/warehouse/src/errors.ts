@@ -30,3 +30,50 @@ export function redact(message: string, url: string): string {
     .join("<warehouse url>")
     .replace(/\b([a-z0-9+]+):\/\/([^:/@\s]+):([^@\s]+)@/gi, "$1://$2:***@");
 }
+
+/** Drivers' error codes by what the user does next; any other keeps the operation's kind. */
+const DRIVER_CODES: Record<string, WarehouseErrorCode> = {
+  ECONNREFUSED: "connection",
+  ENOTFOUND: "connection",
+  ETIMEDOUT: "connection",
+  ECONNRESET: "connection",
+  "3D000": "connection", // PostgreSQL: no such database
+  ER_BAD_DB_ERROR: "connection",
+  SQLITE_CANTOPEN: "connection",
+  "28P01": "authentication", // PostgreSQL: password authentication failed
+  "28000": "authentication", // PostgreSQL: no pg_hba.conf entry / role may not log in
+  ER_ACCESS_DENIED_ERROR: "authentication",
+  "42501": "permission", // PostgreSQL: insufficient privilege
+  ER_DBACCESS_DENIED_ERROR: "permission",
+  ER_TABLEACCESS_DENIED_ERROR: "permission",
+  ER_COLUMNACCESS_DENIED_ERROR: "permission",
+  ER_SPECIFIC_ACCESS_DENIED_ERROR: "permission",
+  SQLITE_READONLY: "permission",
+  SQLITE_PERM: "permission",
+  "390100": "authentication", // Snowflake: incorrect username or password
+  "390144": "authentication", // Snowflake: JWT token is invalid
+  "003001": "permission", // Snowflake: insufficient privileges
+};
+
+/**
+ * knex prefixes driver errors with the statement, bindings inlined: values (hashes, or a
+ * user's data in an upstream query) must not travel in error messages, so keep the driver's part.
+ */
+function driverMessage(message: string): string {
+  // knex puts "run npm install <driver>" before a driver that failed to load, whatever the cause.
+  message = message.replace(/^Knex: run\n\$ npm install \S+ --save\n/, "");
+  // Installed with --ignore-scripts, or under npm's strict-allow-scripts without an approval.
+  if (/Could not locate the bindings file[\s\S]*better.sqlite3/.test(message))
+    return "SQLite's driver (better-sqlite3) is installed without its native part: its install script did not run (npm --ignore-scripts, or strict-allow-scripts without an approval). Run `npm install-scripts approve better-sqlite3 && npm rebuild better-sqlite3`";
+  const cut = message.match(/^\s*(?:select|insert|update|delete|create|drop|with|alter|merge)\b[\s\S]*? - (?=[^-][\s\S]*$)/i);
+  const rest = cut ? message.slice(cut[0].length) : message;
+  return rest.length > 500 ? `${rest.slice(0, 500)}…` : rest;
+}
+
+/** A driver's error as a WarehouseError: classified by its code, its message without the URL or SQL. */
+export function driverError(error: unknown, url: string, code: WarehouseErrorCode = "query"): WarehouseError {
+  if (error instanceof WarehouseError) return error;
+  const e = error as { message?: string; code?: string | number };
+  const kind = (e.code !== undefined ? DRIVER_CODES[String(e.code)] : undefined) ?? code;
+  return new WarehouseError(kind, redact(driverMessage(e.message ?? String(error)), url));
+}

@@ -1,15 +1,20 @@
-export { connect, type ConnectOptions, type Row, type Warehouse } from "./connect.js";
-export { DIALECTS, dialectFor, type Dialect, type DialectName } from "./dialect.js";
+export { connect } from "./connect.js";
+export type {
+  AckedRow,
+  ConnectOptions,
+  RejectedRow,
+  RejectionRecord,
+  Remembered,
+  Row,
+  RowChunk,
+  RunRecord,
+  StateStore,
+  StateSummary,
+  Warehouse,
+} from "./contract.js";
+export type { Dialect, DialectName } from "./dialect.js";
+export { DIALECTS, dialectFor, SCHEMES } from "./dialects.js";
+export type { Driver } from "./driver.js";
 export { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
-export {
-  PK_COLUMN,
-  probeOf,
-  qualifiedState,
-  relationName,
-  rememberedOf,
-  renderNewRowsSql,
-  selectedColumns,
-  type Extraction,
-  type Relation,
-} from "./sql.js";
-export type { AckedRow, RejectedRow, RejectionRecord, RunRecord, StateStore, StateSummary } from "./state.js";
+export { qualifiedState, relationName, selectedColumns, type Extraction, type Relation } from "./sql/extraction.js";
+export { renderNewRowsSql, type Strategy } from "./sql/render.js";

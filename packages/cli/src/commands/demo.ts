@@ -5,38 +5,48 @@ import { startSandbox } from "@ferry/tiktok-sandbox";
 import { parse } from "../args.js";
 import { CommandError, loadPlans, number } from "../context.js";
 import { seedDemo } from "../demo/seed.js";
-import { color, EXIT, type Io } from "../io.js";
+import { color, EXIT, UsageError, type Io } from "../io.js";
 import { progress, summary } from "./run.js";
 
 export const demoHelp = `Usage: ferry demo [options]
 
 Runs the activations in ./activations end to end on this machine, with nothing to set up: it
-seeds a SQLite warehouse (.ferry/demo/warehouse.db) with a few thousand realistic conversions
-(bad rows of every kind included), starts the local TikTok sandbox, runs every activation,
-then runs them again to show that only new conversions are sent.
+seeds an embedded warehouse (SQLite, .ferry/demo/warehouse.db, or DuckDB) with a few thousand
+realistic conversions (bad rows of every kind included), starts the local TikTok sandbox, runs
+every activation, then runs them again to show that only new conversions are sent.
 
 Options:
-  --keep               keep the demo warehouse from a previous demo instead of reseeding it
-  -h, --help           show this help
+  --warehouse sqlite|duckdb   the embedded warehouse (default: sqlite)
+  --keep                      keep the demo warehouse from a previous demo instead of reseeding it
+  -h, --help                  show this help
 
 Examples:
   npm run demo
+  npm run demo -- --warehouse duckdb
   ferry demo && ferry state show pos-purchases   (with WAREHOUSE_URL=sqlite:.ferry/demo/warehouse.db)
 `;
 
+const EMBEDDED = {
+  sqlite: { name: "SQLite", file: "warehouse.db", scheme: "sqlite:" },
+  duckdb: { name: "DuckDB", file: "warehouse.duckdb", scheme: "duckdb:" },
+} as const;
+
 export async function demo(argv: string[], io: Io): Promise<number> {
-  const { values } = parse(argv, { keep: { type: "boolean" } });
+  const { values } = parse(argv, { keep: { type: "boolean" }, warehouse: { type: "string" } });
   if (values.help) {
     io.stdout.write(demoHelp);
     return EXIT.ok;
   }
+  const kind = values.warehouse ?? "sqlite";
+  if (!(kind in EMBEDDED)) throw new UsageError(`--warehouse: "${kind}" is not an embedded warehouse: use sqlite or duckdb`);
+  const embedded = EMBEDDED[kind as keyof typeof EMBEDDED];
   const c = color(io);
   if (!(await stat(path.join(io.cwd, "activations")).catch(() => undefined))) {
     throw new CommandError("no activations/ directory here: run the demo from the repository root");
   }
   const dir = path.join(io.cwd, ".ferry", "demo");
-  const file = path.join(dir, "warehouse.db");
-  const url = `sqlite:${file}`;
+  const file = path.join(dir, embedded.file);
+  const url = `${embedded.scheme}${file}`;
   const now = Date.now();
   if (!values.keep) await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -51,7 +61,9 @@ export async function demo(argv: string[], io: Io): Promise<number> {
     } finally {
       await seeder.close();
     }
-    io.stdout.write(`${c.bold("Ferry demo")}: SQLite warehouse ${path.relative(io.cwd, file)}, TikTok sandbox ${sandbox.url}\n\n`);
+    io.stdout.write(
+      `${c.bold("Ferry demo")}: ${embedded.name} warehouse ${path.relative(io.cwd, file)}, TikTok sandbox ${sandbox.url}\n\n`,
+    );
 
     io.stdout.write(`${c.bold("1. First run")}: every conversion is new\n`);
     const first = await runPlans(plans, { env, onEvent: progress(demoIo) });

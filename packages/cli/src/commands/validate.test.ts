@@ -19,6 +19,22 @@ describe("ferry validate", () => {
     expect(r).toMatchObject({ code: 0, stdout: "✔ 2 activations valid: a, b\n" });
   });
 
+  it("checks a warehouse URL set in the environment: every scheme Ferry reads, and the list when it cannot", async () => {
+    const project =
+      "version: 1\nwarehouses:\n  main:\n    url_env: SHOP_URL\n    state_schema: ferry\ndefaults:\n  phone_default_region: FR\n";
+    const cwd = await testdir({ "activations/ferry.yml": project, "activations/a.yml": activationYaml({ name: "a", warehouse: "main" }) });
+    for (const url of ["duckdb:./shop.duckdb", "md:shop", "bigquery://my-project/shop", "snowflake://ferry@acme/DB", "postgres://u@h/db"]) {
+      expect((await runFerry(["validate"], { cwd, env: { SHOP_URL: url } })).code, url).toBe(0);
+    }
+    const r = await runFerry(["validate"], { cwd, env: { SHOP_URL: "redshift://ferry:hunter2@cluster:5439/db" } });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      'activations/ferry.yml:4:5 error warehouses.main.url_env: $SHOP_URL: unsupported warehouse URL scheme "redshift:": use postgres://',
+    );
+    expect(r.stdout).toContain("duckdb:./file.duckdb");
+    expect(r.stdout).not.toContain("hunter2");
+  });
+
   it("warns, at the field, when phones are mapped with no region to read national numbers", async () => {
     const cwd = await testdir({ "activations/a.yml": activationYaml({ name: "a" }) });
     const r = await runFerry(["validate"], { cwd });

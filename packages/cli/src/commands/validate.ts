@@ -1,4 +1,7 @@
-import { loadActivations, type ConfigIssue } from "@ferry/schema";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { checkWarehouseUrl } from "@ferry/engine";
+import { loadActivations, type ConfigIssue, type LoadResult } from "@ferry/schema";
 import { annotation } from "../annotations.js";
 import { formatOf, parse } from "../args.js";
 import { color, EXIT, type Io } from "../io.js";
@@ -6,7 +9,8 @@ import { color, EXIT, type Io } from "../io.js";
 export const validateHelp = `Usage: ferry validate [paths…] [options]
 
 Checks activation files (YAML or JSON) and their project file (ferry.yml) without touching
-any warehouse or TikTok. Every error of every file is reported in one go, each with its
+any warehouse or TikTok. A warehouse URL set in the environment is checked for a scheme Ferry
+reads (postgres, mysql/mariadb, sqlite, duckdb/md, bigquery, snowflake). Every error of every file is reported in one go, each with its
 file:line:column and field path. Directories are searched recursively. A source.dbt_model
 is checked against dbt's target/manifest.json when there is one (see \`ferry dbt --help\`).
 
@@ -28,6 +32,38 @@ Examples:
   ferry validate activations/pos-purchases.yml --format json
 `;
 
+/**
+ * The warehouse URLs set in the environment that Ferry cannot read, each reported at the
+ * url_env line of the ferry.yml that names its variable. Unset variables are not an error here:
+ * CI validating a pull request has no secrets.
+ */
+async function urlIssues(result: LoadResult, io: Io): Promise<ConfigIssue[]> {
+  const issues: ConfigIssue[] = [];
+  const seen = new Set<string>();
+  for (const { project } of result.activations) {
+    for (const [name, warehouse] of Object.entries(project.project.warehouses)) {
+      const key = `${project.file ?? ""}\u0000${name}`;
+      const url = io.env[warehouse.url_env];
+      if (seen.has(key) || !url) continue;
+      seen.add(key);
+      const problem = checkWarehouseUrl(url);
+      if (!problem) continue;
+      const text = project.file ? await readFile(path.resolve(io.cwd, project.file), "utf8").catch(() => "") : "";
+      const line = text.split("\n").findIndex((l) => new RegExp(`url_env:\\s*["']?${warehouse.url_env}\\b`).test(l));
+      issues.push({
+        file: project.file ?? "ferry.yml",
+        line: line + 1,
+        column: line >= 0 ? text.split("\n")[line]!.indexOf("url_env") + 1 : 0,
+        path: `warehouses.${name}.url_env`,
+        code: "unsupported_warehouse_url",
+        message: `$${warehouse.url_env}: ${problem}`,
+        severity: "error",
+      });
+    }
+  }
+  return issues;
+}
+
 export function describeIssue(issue: ConfigIssue): string {
   const where = issue.path ? `${issue.path}: ` : "";
   return `${where}${issue.message}${issue.hint ? ` (${issue.hint})` : ""}`;
@@ -45,6 +81,7 @@ export async function validate(argv: string[], io: Io): Promise<number> {
   const format = formatOf(values.format);
   const paths = positionals.length ? positionals : ["activations"];
   const result = await loadActivations(paths, { cwd: io.cwd, env: io.env });
+  result.issues.push(...(await urlIssues(result, io)));
   const errors = result.issues.filter((i) => i.severity === "error");
   const warnings = result.issues.filter((i) => i.severity === "warning");
 

@@ -234,3 +234,16 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   const contentHash = sha256(canonicalJson({ ...hashed, warehouse: { ...warehouse, dialect: null } })).slice(0, 16);
   return { ...body, contentHash };
 }
+
+/**
+ * Why a warehouse URL cannot be used (an unknown scheme, with the list of known ones), or
+ * undefined. The message never repeats the URL, which may hold a password.
+ */
+export function checkWarehouseUrl(url: string): string | undefined {
+  try {
+    dialectFor(url);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}

@@ -23,6 +23,8 @@ const NOW = Date.now();
 
 /** Where dbt would have built `pos_purchases` (alias fct_pos_purchases) on this warehouse. */
 function marts(kind: WarehouseKind, temp: TempWarehouse): { database: string; schema: string } {
+  // dbt-duckdb names the database after the file (its catalog), as DuckDB does.
+  if (kind === "duckdb") return { database: "warehouse", schema: "analytics_marts" };
   const database = kind === "sqlite" ? "main" : new URL(temp.url).pathname.slice(1);
   // On MySQL a schema is a database; the temp warehouse drops those named after it.
   return { database, schema: kind === "postgres" ? "analytics_marts" : kind === "mysql" ? `${database}_marts` : "main" };
@@ -45,7 +47,7 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
   it("reads a dbt model from the relation its manifest names, under its alias", async () => {
     const { database, schema } = marts(kind, temp);
     const q = (id: string) => (kind === "mysql" ? `\`${id}\`` : `"${id}"`);
-    if (kind === "postgres") await warehouse.execute(`CREATE SCHEMA ${q(schema)}`);
+    if (kind === "postgres" || kind === "duckdb") await warehouse.execute(`CREATE SCHEMA ${q(schema)}`);
     if (kind === "mysql") await warehouse.execute(`CREATE DATABASE ${q(schema)}`);
     const from = kind === "mysql" ? `${q(database)}.${q("orders")}` : q("orders");
     const view = kind === "sqlite" ? q("fct_pos_purchases") : `${q(schema)}.${q("fct_pos_purchases")}`;
@@ -62,7 +64,8 @@ describeWarehouses(ALL_WAREHOUSES, (kind) => {
     expect(loaded.issues).toEqual([]);
     const plan = compile(loaded.activations[0]!, { WH: temp.url });
     expect(plan.source).toMatchObject({ kind: "dbt_model", text: "pos_purchases", relation: { schema, name: "fct_pos_purchases" } });
-    expect(plan.sql?.text).toContain(`FROM ${view} s`);
+    // DuckDB reads across attached databases: the relation keeps dbt's database.
+    expect(plan.sql?.text).toContain(`FROM ${kind === "duckdb" ? `${q(database)}.` : ""}${view} s`);
 
     const sandbox = await startSandbox();
     const tiktok = createTikTokClient({ baseUrl: sandbox.url, accessToken: sandbox.token, backoff: { baseMs: 1, maxMs: 10 } });

@@ -24,13 +24,14 @@ const yaml = activationYaml({
   minIdentifierCoverage: 90,
 });
 
-const jsonType = (kind: WarehouseKind) => (kind === "postgres" ? "JSONB" : kind === "mysql" ? "JSON" : "TEXT");
+const jsonType = (kind: WarehouseKind) =>
+  ({ postgres: "JSONB", mysql: "JSON", duckdb: "JSON", sqlite: "TEXT", bigquery: "JSON", snowflake: "VARIANT" })[kind];
 const q = (s: string | null) => (s === null ? "NULL" : `'${s}'`);
 
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
   const fx = runFixture(kind, async (warehouse) => {
     await warehouse.execute(
-      `CREATE TABLE crm_stages (id VARCHAR(10), at VARCHAR(30), email VARCHAR(60), phone VARCHAR(30), stage VARCHAR(30),
+      `CREATE TABLE crm_stages (id VARCHAR(10), ${warehouse.dialect.quotePart("at")} VARCHAR(30), email VARCHAR(60), phone VARCHAR(30), stage VARCHAR(30),
          conversion_id VARCHAR(300), items ${jsonType(kind)}, note VARCHAR(100), search VARCHAR(100), ldu BOOLEAN)`,
     );
     const rows: [string, string | null, string | null, string, string | null, string | null, string | null, string | null, string][] = [

@@ -17,11 +17,16 @@ const keysYaml = activationYaml({
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
   // No key constraint: the source is a query's output, which may repeat or lack a key.
   const fx = runFixture(kind, (warehouse) =>
-    warehouse.execute("CREATE TABLE signups (id VARCHAR(20), at VARCHAR(30), email VARCHAR(100))").then(() => {}),
+    warehouse
+      .execute(`CREATE TABLE signups (id VARCHAR(20), ${warehouse.dialect.quotePart("at")} VARCHAR(30), email VARCHAR(100))`)
+      .then(() => {}),
   );
   const insert = async (rows: [string | null, string, string][]) => {
     if (rows.length)
-      await fx.warehouse.execute(`INSERT INTO signups (id, at, email) VALUES ${rows.map(() => "(?, ?, ?)").join(", ")}`, rows.flat());
+      await fx.warehouse.execute(
+        `INSERT INTO signups (id, ${fx.warehouse.dialect.quotePart("at")}, email) VALUES ${rows.map(() => "(?, ?, ?)").join(", ")}`,
+        rows.flat(),
+      );
   };
 
   it("sends a repeated key's first row, rejects the repeats, and remembers rows without a key", async () => {

@@ -16,7 +16,7 @@ const yaml = activationYaml({
 describeWarehouses(ALL_WAREHOUSES, (kind) => {
   const fx = runFixture(kind, async (warehouse) => {
     await warehouse.execute(
-      "CREATE TABLE stores_sales (id VARCHAR(10), at VARCHAR(30), phone VARCHAR(40), country VARCHAR(10), amount VARCHAR(20), cur VARCHAR(10))",
+      `CREATE TABLE stores_sales (id VARCHAR(10), ${warehouse.dialect.quotePart("at")} VARCHAR(30), phone VARCHAR(40), country VARCHAR(10), amount VARCHAR(20), cur VARCHAR(10))`,
     );
     await warehouse.execute(
       `INSERT INTO stores_sales VALUES ${Array(6).fill("(?, ?, ?, ?, ?, ?)").join(", ")}`,

@@ -11,7 +11,7 @@ import {
   REJECT_REASONS,
   DEFAULT_IN_FLIGHT,
 } from "@ferry/tiktok";
-import { PK_COLUMN, probeOf, rememberedOf, type AckedRow, type RejectedRow, type Row, type Warehouse } from "@ferry/warehouse";
+import type { AckedRow, RejectedRow, Row, Warehouse } from "@ferry/warehouse";
 import type { SyncPlan } from "../compile/compile.js";
 import { rejectionMemory } from "../remembered.js";
 import { keyIsPersonal } from "../rejections.js";
@@ -383,10 +383,12 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
     try {
       if (!failure) {
         for await (const chunk of warehouse.newRows(plan.extraction, { fullRefresh, signal: stop.signal, whileRecording: !dryRun })) {
-          for (const row of chunk) {
-            const pkHash = row[PK_COLUMN] as string | null;
+          for (let i = 0; i < chunk.rows.length; i++) {
+            const row = chunk.rows[i]!;
+            const pkHash = chunk.keys[i]!;
+            const remembered = chunk.remembered[i];
             const result = mapper(row, pkHash);
-            if (memory.unchanged(row, result)) {
+            if (memory.unchanged(remembered, row, result)) {
               // Its key is settled: a repeat of it later in this run is not a first row.
               if (pkHash) seen.add(pkHash);
               continue;
@@ -394,7 +396,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             const keylessPrint = pkHash ? undefined : memory.fingerprint(row);
             if (keylessPrint !== undefined && keyless.has(keylessPrint)) continue;
             // Rejected before, read again because its values or the mapping changed.
-            const again = rememberedOf(row) !== undefined;
+            const again = remembered !== undefined;
             if (pkHash && !seen.add(pkHash)) {
               // A repeat of a key an earlier run rejected was reported then: pass it over, as
               // the anti-join passes over the repeats of a key that was sent.
@@ -409,7 +411,7 @@ export async function run(plan: SyncPlan, deps: RunDeps, options: RunOptions = {
             if (result.ok) {
               if (result.dropped) countDropped(result.dropped, row, pkHash!);
               for (const key of result.unknownContentKeys ?? []) unknownKeys[key] = (unknownKeys[key] ?? 0) + 1;
-              batch.push(result.event, pkHash!, probeOf(row));
+              batch.push(result.event, pkHash!, chunk.probes[i]);
               if (batch.size >= plan.destination.batchSize) {
                 dispatch();
                 await bounded();
