@@ -1,10 +1,10 @@
 export { checkEvents } from "./contract.js";
 export {
-  startSandbox,
   type AcceptedEvent,
   type FaultScript,
   type RecordedRequest,
   type Sandbox,
   type SandboxOptions,
   type SandboxStats,
-} from "./sandbox.js";
+} from "./types.js";
+export { startSandbox } from "./sandbox.js";

@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { connect } from "node:net";
 import { once } from "node:events";
 import { afterEach, describe, expect, it } from "vitest";
-import { startSandbox, type Sandbox } from "./sandbox.js";
+import { startSandbox } from "./sandbox.js";
+import type { Sandbox } from "./types.js";
 
 const NOW = 1_764_000_000;
 const hex = (s: string) => createHash("sha256").update(s).digest("hex");

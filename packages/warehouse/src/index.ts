@@ -1,6 +1,7 @@
 export { connect } from "./connect.js";
 export type {
   AckedRow,
+  AckLog,
   ConnectOptions,
   RejectedRow,
   RejectionRecord,
