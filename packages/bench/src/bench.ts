@@ -1,4 +1,4 @@
-// npm run bench [-- --rows N] [--warehouse postgres|sqlite|duckdb] [--json] [--repeat N] [--heap] [--profile DIR] [--api-only]
+// npm run bench [-- --rows N] [--warehouse postgres|sqlite|duckdb] [--json] [--repeat N] [--heap] [--profile DIR] [--api-only] [--skip-api]
 // Seeds N conversions, measures the floor (stream + SHA-256 alone), a full Ferry run to the
 // TikTok sandbox in another process, and incremental reruns; prints a table, writes
 // bench/RESULTS.md. Timing targets live here, never in tests.
@@ -50,6 +50,7 @@ Options:
   --out FILE            write the table there instead of bench/RESULTS.md
   --api-rows N          conversions each API scenario sends (default 200000, at most --rows)
   --api-only            measure the API scenarios only (seeds --api-rows conversions)
+  --skip-api            measure the full run and reruns only (to compare warehouses)
   --heap                sample the heap after a full GC at every tenth of the full run
   --profile DIR         write a V8 CPU profile of each measured process into DIR
   -h, --help            show this help
@@ -69,6 +70,7 @@ const parsed = (() => {
         heap: { type: "boolean", default: false },
         "api-rows": { type: "string", default: "200000" },
         "api-only": { type: "boolean", default: false },
+        "skip-api": { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -317,7 +319,7 @@ try {
     const rounds: Awaited<ReturnType<typeof measure>>[] = [];
     for (let n = 1; n <= repeats; n++) rounds.push(await measure(n));
     if (repeats > 1) await forget();
-    const apiResults = await scenarios();
+    const apiResults = values["skip-api"] ? [] : await scenarios();
     await release();
     type Figure = Exclude<keyof (typeof rounds)[number], "heapAfterGcMb">;
     const all = (figure: Figure) => rounds.map((r) => r[figure]).filter((x): x is number => x !== undefined);
@@ -409,7 +411,7 @@ try {
       ...(elsewhere
         ? [
             elsewhere.postgres_cpu_seconds === undefined
-              ? `| CPU time of the sandbox during the run (SQLite's is the Ferry process's) | ${elsewhere.sandbox_cpu_seconds} s |`
+              ? `| CPU time of the sandbox during the run (${kind === "sqlite" ? "SQLite" : "DuckDB"}'s is the Ferry process's) | ${elsewhere.sandbox_cpu_seconds} s |`
               : `| CPU time of the sandbox / PostgreSQL during the run | ${elsewhere.sandbox_cpu_seconds} / ${elsewhere.postgres_cpu_seconds} s |`,
             `| machine busy during the run (all ${cpus().length} cores) | ${elsewhere.machine_busy_percent}% |`,
           ]
@@ -421,10 +423,10 @@ try {
       `| rerun, 1% new rows | ${result.rerun_1pct_seconds} s${spread("rerun_1pct_seconds", " s")} |`,
       `| per million rows: stream / SHA-256 / map+normalise+hash / serialise | ${Object.values(result.breakdown_per_million_rows).join(" / ")} s |`,
     ].join("\n");
-    const apiTable = scenarioTable(apiResults, apiRows);
+    const apiTable = apiResults.length ? `\n\n${scenarioTable(apiResults, apiRows)}` : "";
     if (values.json) process.stdout.write(`${JSON.stringify({ ...result, api_rows: apiRows, api_scenarios: apiResults }, null, 2)}\n`);
-    else process.stdout.write(`${table}\n\n${apiTable}\n`);
-    await writeResults(`--rows ${rows} --warehouse ${kind}`, `${table}\n\n${apiTable}`);
+    else process.stdout.write(`${table}${apiTable}\n`);
+    await writeResults(`--rows ${rows} --warehouse ${kind}${values["skip-api"] ? " --skip-api" : ""}`, `${table}${apiTable}`);
   }
 } finally {
   sandbox.kill("SIGTERM");

@@ -3,8 +3,8 @@
 import { startRunWorker } from "@ferry/engine/heap";
 
 startRunWorker(new URL("./run.js", import.meta.url), {
-  // The GitHub log's error command as @actions/core writes it. Importing core here would load
-  // it twice: +10 MB RSS and 40 ms in this thread (measured).
+  // The GitHub log's error command as @actions/core writes it: importing core here would load it
+  // a second time, in this thread too.
   report: (error) =>
     process.stdout.write(
       `::error::${String(error instanceof Error ? error.message : error)

@@ -16,7 +16,8 @@ version: 1
 warehouses:
   main:
     # The NAME of the environment variable that holds the connection URL (never the URL itself):
-    # postgres://user@host:5432/db, mysql://user@host:3306/db, or sqlite:./warehouse.db
+    # postgres://user@host:5432/db, mysql://user@host:3306/db, sqlite:./warehouse.db,
+    # duckdb:./warehouse.duckdb, bigquery://project/dataset or snowflake://user@account/db/schema
     url_env: WAREHOUSE_URL
     # Where Ferry keeps its sync state inside that warehouse (created on the first run).
     state_schema: ferry

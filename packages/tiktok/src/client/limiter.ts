@@ -20,7 +20,7 @@ export interface Slot {
  * - It grows back one a clean answer to one below the ceiling and stays there. Now and then
  *   one request alone tries the ceiling (a probe): answered, the ceiling rises by one;
  *   throttled, the next probe waits twice as many clean rounds. A fixed limit so costs a
- *   handful of throttles a run, and a limit that rises is found again.
+ *   handful of throttles a run, and a limit that rises is found again (bench/FINDINGS.md#in-flight).
  */
 export class InFlightLimiter {
   private active = 0;

@@ -1,12 +1,14 @@
-import type { DuckDBConnection, DuckDBInstance, DuckDBResult, DuckDBValue } from "@duckdb/node-api";
-import { ChunkBuilder, slotOf, type Slot } from "../chunks.js";
-import type { Row, RowChunk } from "../contract.js";
-import type { Driver, StreamOptions } from "../driver.js";
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
+import type { AckedRow, AckLog, Row } from "../contract.js";
+import type { Driver, StateTarget, StreamOptions } from "../driver.js";
 import { driverError, WarehouseError } from "../errors.js";
 import { renderInsert, slices } from "../sql/insert.js";
 import { duckdb } from "./dialect.js";
 
 type Api = typeof import("@duckdb/node-api");
+
+/** Types JSON would carry as numbers that lose digits: read as text. */
+const asText = ({ DuckDBTypeId: id }: Api) => new Set<number>([id.BIGINT, id.UBIGINT, id.HUGEINT, id.UHUGEINT, id.DECIMAL, id.BIGNUM]);
 
 /** The database a duckdb: or md: URL names: a file (or MotherDuck's database, as DuckDB reads `md:`). */
 export function databaseOf(url: string): string {
@@ -33,18 +35,11 @@ async function loadApi(): Promise<Api> {
   }
 }
 
-// Values as JSON-ready JavaScript: DECIMAL, BIGINT and timestamps as text, so nothing loses
-// digits or is read in the runner's time zone (as on PostgreSQL); LIST and STRUCT as arrays and objects.
 /** DuckDB's message without the SQL excerpt it adds on later lines ("LINE 4: …"), which may quote the user's values. */
 const duckError = (error: unknown, url: string, code?: "connection" | "query") => {
   const e = error as { message?: unknown };
   if (typeof e?.message === "string") e.message = e.message.split("\n")[0];
   return driverError(error, url, code);
-};
-
-const rowsOf = (api: Api, result: DuckDBResult) => async () => {
-  const chunk = await result.fetchChunk();
-  return chunk && chunk.rowCount > 0 ? (chunk.convertRows(api.JsonDuckDBValueConverter) as unknown[][]) : undefined;
 };
 
 /**
@@ -111,19 +106,29 @@ export function duckdbDriver(url: string): Driver {
   const values = (bindings: readonly unknown[]) => bindings as DuckDBValue[];
   const streams = new Set<Promise<void>>();
 
-  /** A statement's rows as arrays, with its column names, read a DuckDB chunk (2,048 rows) at a time. */
-  async function* reading(sql: string, signal: AbortSignal | undefined): AsyncGenerator<{ names: string[]; rows: unknown[][] }> {
+  /**
+   * A statement's rows, read a DuckDB chunk (2,048 rows) at a time, each row serialised by
+   * DuckDB as one JSON object and parsed here (bench/FINDINGS.md#duckdb-json). Integers wider
+   * than 32 bits and decimals are cast to text first, so nothing loses digits (as on
+   * PostgreSQL); timestamps are text as DuckDB prints them, lists and structs JSON values.
+   */
+  async function* reading(sql: string, signal: AbortSignal | undefined): AsyncGenerator<Row[]> {
     const { api, instance } = await open();
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
     streams.add(finished);
     const conn = await instance.connect();
     try {
-      const result = await conn.stream(sql).catch((error: unknown) => Promise.reject(duckError(error, url)));
-      const names = result.columnNames();
-      const next = rowsOf(api, result);
-      for (let rows = await next(); rows; rows = await next()) {
-        yield { names, rows };
+      const described = await conn.prepare(`SELECT * FROM (\n${sql}\n) q`);
+      const textTypes = asText(api);
+      const fields = Array.from({ length: described.columnCount }, (_, i) => {
+        const name = duckdb.quotePart(described.columnName(i));
+        const text = textTypes.has(described.columnTypeId(i) as number);
+        return `${name} := ${text ? `CAST(q.${name} AS VARCHAR)` : `q.${name}`}`;
+      });
+      const result = await conn.stream(`SELECT to_json(struct_pack(${fields.join(", ")}))::VARCHAR FROM (\n${sql}\n) q`);
+      for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        yield (chunk.getColumns()[0] as string[]).map((json) => JSON.parse(json) as Row);
         if (signal?.aborted) return;
       }
     } catch (error) {
@@ -137,12 +142,8 @@ export function duckdbDriver(url: string): Driver {
 
   async function* stream(sql: string, { size, signal }: StreamOptions): AsyncGenerator<Row[]> {
     let chunk: Row[] = [];
-    for await (const { names, rows } of reading(sql, signal)) {
-      for (const values of rows) {
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) row[names[i]!] = values[i];
-        chunk.push(row);
-      }
+    for await (const rows of reading(sql, signal)) {
+      chunk.push(...rows);
       if (chunk.length >= size) {
         yield chunk;
         chunk = [];
@@ -151,24 +152,37 @@ export function duckdbDriver(url: string): Driver {
     if (chunk.length) yield chunk;
   }
 
-  /** The new rows, each column to its place: the segment's into the row, the hidden ones into the chunk. */
-  async function* newRows(sql: string, _columns: readonly string[], { size, signal }: StreamOptions): AsyncGenerator<RowChunk> {
-    const builder = new ChunkBuilder(size);
-    let slots: Slot[] = [];
-    const hidden: Partial<Record<Slot, unknown>> = {};
-    for await (const { names, rows } of reading(sql, signal)) {
-      if (slots.length === 0) slots = names.map(slotOf);
-      for (const values of rows) {
-        const row: Row = {};
-        for (let i = 0; i < names.length; i++) {
-          if (slots[i] === "row") row[names[i]!] = values[i];
-          else hidden[slots[i]!] = values[i];
-        }
-        builder.add(row, hidden.key, hidden.keyText, hidden.probeA, hidden.probeB, hidden.reason, hidden.fingerprint);
-        if (builder.full) yield builder.take();
-      }
-    }
-    if (builder.length) yield builder.take();
+  /** A run's acknowledgements through DuckDB's appender: no SQL to parse, no parameters to bind. */
+  function appendingAckLog(target: StateTarget, activation: string, runId: string): AckLog {
+    let rows: AckedRow[] = [];
+    return {
+      get size() {
+        return rows.length;
+      },
+      add(batch) {
+        rows.push(...batch);
+      },
+      async flush() {
+        const kept = rows;
+        rows = [];
+        if (kept.length === 0) return 0;
+        const at = BigInt(Date.now());
+        await serial(async (main) => {
+          const appender = await main.createAppender(target.table, target.schema);
+          for (const r of kept) {
+            appender.appendVarchar(activation);
+            appender.appendVarchar(r.pkHash);
+            appender.appendVarchar(r.eventId);
+            appender.appendBigInt(BigInt(r.eventTime));
+            appender.appendVarchar(runId);
+            appender.appendBigInt(at);
+            appender.endRow();
+          }
+          appender.closeSync();
+        });
+        return kept.length;
+      },
+    };
   }
 
   const driver: Driver = {
@@ -181,7 +195,7 @@ export function duckdbDriver(url: string): Driver {
     change: (sql, bindings = []) =>
       serial(async (main) => (await main.run(sql, bindings.length ? values(bindings) : undefined)).rowsChanged),
     stream,
-    newRows,
+    ackLog: appendingAckLog,
     batch: (statements) =>
       serial(async (main) => {
         await main.run("BEGIN TRANSACTION");
