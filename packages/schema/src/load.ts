@@ -1,8 +1,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
-import { resolveDbtModel, type DbtRelation, type DbtResolution } from "./dbt.js";
+import type { DbtRelation } from "./dbt.js";
 import { compareIssues, type ConfigIssue } from "./issues.js";
 import { locateField, parseActivation, parseProject } from "./parse.js";
+import { duplicateNames, phonesWithoutRegion, resolveDbtModels, unknownWarehouses } from "./load-rules.js";
 import { DEFAULT_PROJECT, type Activation, type Project } from "./schemas.js";
 
 export const PROJECT_FILE_NAMES = ["ferry.yml", "ferry.yaml"] as const;
@@ -56,56 +57,38 @@ async function exists(file: string): Promise<boolean> {
   );
 }
 
-/**
- * Loads activation files and directories with the project file that applies to each (the
- * ferry.yml in the activation's directory or its nearest parent). Every issue of every file is
- * collected; nothing is thrown for bad config.
- */
-export async function loadActivations(
-  paths: readonly string[],
-  options: { cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {},
-): Promise<LoadResult> {
-  const cwd = options.cwd ?? process.cwd();
-  const issues: ConfigIssue[] = [];
+/** The activation and project files the given paths name, directories searched recursively. */
+async function expandPaths(paths: readonly string[], cwd: string, issues: ConfigIssue[]) {
+  const rel = (file: string) => path.relative(cwd, file) || file;
   const files: string[] = [];
   const explicitProjects: string[] = [];
-  const rel = (file: string) => path.relative(cwd, file) || file;
-
+  const missing = (file: string, code: string, message: string): ConfigIssue => ({
+    file,
+    line: 0,
+    column: 0,
+    path: "",
+    code,
+    message,
+    severity: "error",
+  });
   for (const input of paths) {
     const full = path.resolve(cwd, input);
     const info = await stat(full).catch(() => undefined);
-    if (!info) {
-      issues.push({
-        file: input,
-        line: 0,
-        column: 0,
-        path: "",
-        code: "not_found",
-        message: "no such file or directory",
-        severity: "error",
-      });
-    } else if (info.isDirectory()) {
+    if (!info) issues.push(missing(input, "not_found", "no such file or directory"));
+    else if (info.isDirectory()) {
       const found = await walk(full);
       files.push(...found.filter((f) => !isProjectFile(f)));
       explicitProjects.push(...found.filter(isProjectFile));
-      if (found.length === 0) {
-        issues.push({
-          file: rel(full),
-          line: 0,
-          column: 0,
-          path: "",
-          code: "no_activations",
-          message: "no activation files (*.yml, *.yaml, *.json) in this directory",
-          severity: "error",
-        });
-      }
-    } else if (isProjectFile(full)) {
-      explicitProjects.push(full);
-    } else {
-      files.push(full);
-    }
+      if (found.length === 0)
+        issues.push(missing(rel(full), "no_activations", "no activation files (*.yml, *.yaml, *.json) in this directory"));
+    } else if (isProjectFile(full)) explicitProjects.push(full);
+    else files.push(full);
   }
+  return { files: [...new Set(files)], explicitProjects };
+}
 
+/** The project file that applies to a directory (its own ferry.yml or its nearest parent's), read once each. */
+function projectLoader(rel: (file: string) => string, issues: ConfigIssue[]): (dir: string) => Promise<LoadedProject> {
   const projects = new Map<string, Promise<LoadedProject>>();
   const projectFor = (dir: string): Promise<LoadedProject> => {
     let cached = projects.get(dir);
@@ -126,143 +109,56 @@ export async function loadActivations(
     }
     return cached;
   };
+  return projectFor;
+}
 
+/** Where the fields that name source columns are written, for errors about those columns. */
+function positionsOf(source: string, activation: Activation): Record<string, { line: number; column: number }> {
+  const positions: Record<string, { line: number; column: number }> = {};
+  for (const key of Object.keys(activation.mapping)) positions[`mapping.${key}`] = locateField(source, ["mapping", key]);
+  positions["source.primary_key"] = locateField(source, ["source", "primary_key"]);
+  for (const key of ["query", "table", "dbt_model"] as const)
+    if (activation.source[key] !== undefined) positions["source"] = locateField(source, ["source", key]);
+  return positions;
+}
+
+/**
+ * Loads activation files and directories with the project file that applies to each (the
+ * ferry.yml in the activation's directory or its nearest parent). Every issue of every file is
+ * collected; nothing is thrown for bad config.
+ */
+export async function loadActivations(
+  paths: readonly string[],
+  options: { cwd?: string; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<LoadResult> {
+  const cwd = options.cwd ?? process.cwd();
+  const issues: ConfigIssue[] = [];
+  const rel = (file: string) => path.relative(cwd, file) || file;
+  const { files, explicitProjects } = await expandPaths(paths, cwd, issues);
+  const projectFor = projectLoader(rel, issues);
   for (const file of explicitProjects) await projectFor(path.dirname(file));
 
   const activations: LoadedActivation[] = [];
   const sources = new Map<string, string>();
-  for (const file of [...new Set(files)]) {
+  for (const file of files) {
     const source = await readFile(file, "utf8");
     const result = parseActivation(source, rel(file));
     issues.push(...result.issues);
     const project = await projectFor(path.dirname(file));
-    if (result.ok) {
-      const positions: Record<string, { line: number; column: number }> = {};
-      for (const key of Object.keys(result.value.mapping)) positions[`mapping.${key}`] = locateField(source, ["mapping", key]);
-      positions["source.primary_key"] = locateField(source, ["source", "primary_key"]);
-      for (const key of ["query", "table", "dbt_model"] as const)
-        if (result.value.source[key] !== undefined) positions["source"] = locateField(source, ["source", key]);
-      activations.push({ file: rel(file), activation: result.value, project, positions });
-      sources.set(rel(file), source);
-    }
+    if (!result.ok) continue;
+    activations.push({ file: rel(file), activation: result.value, project, positions: positionsOf(source, result.value) });
+    sources.set(rel(file), source);
   }
 
-  // Names key the sync state, so two activations of one project must never share one.
-  const seen = new Map<string, string>();
-  for (const loaded of activations) {
-    const key = `${loaded.project.file ?? ""}\0${loaded.activation.name}`;
-    const first = seen.get(key);
-    if (first === undefined) {
-      seen.set(key, loaded.file);
-      continue;
-    }
-    issues.push({
-      file: loaded.file,
-      ...locateField(sources.get(loaded.file)!, ["name"]),
-      path: "name",
-      code: "duplicate_name",
-      message: `activation name "${loaded.activation.name}" is already used by ${first}`,
-      hint: "names key the sync state; give each activation its own",
-      severity: "error",
-    });
-  }
-
-  // Every activation must name a warehouse its project defines (or the implicit "default").
-  for (const loaded of activations) {
-    const name = loaded.activation.source.warehouse;
-    const defined = Object.keys(loaded.project.project.warehouses);
-    if (name !== "default" && !defined.includes(name)) {
-      issues.push({
-        file: loaded.file,
-        ...locateField(sources.get(loaded.file)!, ["source", "warehouse"]),
-        path: "source.warehouse",
-        code: "unknown_warehouse",
-        message: `warehouse "${name}" is not defined in ${loaded.project.file ?? "a ferry.yml (none found)"}`,
-        hint: defined.length ? `defined: ${defined.join(", ")}` : "define it under `warehouses:` in activations/ferry.yml",
-        severity: "error",
-      });
-    }
-  }
-
-  // A phone written without its country code can only be read with a region: say so before a run rejects it.
-  for (const loaded of activations) {
-    const a = loaded.activation;
-    if (a.mapping.phone === undefined || a.phone_default_region || a.mapping.phone_region) continue;
-    if (loaded.project.project.defaults.phone_default_region) continue;
-    issues.push({
-      file: loaded.file,
-      ...locateField(sources.get(loaded.file)!, ["mapping", "phone"]),
-      path: "mapping.phone",
-      code: "phone_without_region",
-      message: "phone is mapped but no region is set: national numbers (without a +country code) will be rejected",
-      hint: "set phone_default_region here or under defaults in ferry.yml, or map phone_region to a column of ISO country codes",
-      severity: "warning",
-    });
-  }
-
-  // dbt models resolve through the project's manifest; without one they cannot be checked here.
-  const manifests = new Map<string, Promise<unknown>>();
-  for (const loaded of activations) {
-    const model = loaded.activation.source.dbt_model;
-    if (model === undefined) continue;
-    const base = path.resolve(cwd, loaded.project.file ? path.dirname(loaded.project.file) : path.dirname(loaded.file));
-    const configured = loaded.project.project.dbt?.manifest_path;
-    const fromEnv = options.env?.["DBT_MANIFEST_PATH"];
-    const manifestPath = configured
-      ? path.resolve(base, configured)
-      : fromEnv
-        ? path.resolve(cwd, fromEnv)
-        : path.resolve(base, "../target/manifest.json");
-    let manifest = manifests.get(manifestPath);
-    if (!manifest) {
-      manifest = readFile(manifestPath, "utf8").then(
-        (text) => {
-          try {
-            return JSON.parse(text) as unknown;
-          } catch {
-            return new Error("not valid JSON");
-          }
-        },
-        () => undefined,
-      );
-      manifests.set(manifestPath, manifest);
-    }
-    const parsed = await manifest;
-    const where = locateField(sources.get(loaded.file)!, ["source", "dbt_model"]);
-    const shown = rel(manifestPath);
-    if (parsed === undefined) {
-      issues.push({
-        file: loaded.file,
-        ...where,
-        path: "source.dbt_model",
-        code: "no_dbt_manifest",
-        message: `dbt model not checked: no manifest at ${shown}`,
-        hint: "`dbt parse` writes it; or set dbt.manifest_path in ferry.yml, or DBT_MANIFEST_PATH",
-        severity: "warning",
-      });
-      continue;
-    }
-    const resolved: DbtResolution =
-      parsed instanceof Error
-        ? { ok: false, code: "invalid_manifest", message: `the dbt manifest ${shown} is not valid JSON` }
-        : resolveDbtModel(parsed, model);
-    if (resolved.ok) loaded.dbt = { ...resolved.relation, manifest: shown };
-    else
-      issues.push({
-        file: loaded.file,
-        ...where,
-        path: "source.dbt_model",
-        code: resolved.code,
-        message: resolved.message,
-        ...(resolved.hint ? { hint: resolved.hint } : {}),
-        severity: "error",
-      });
-  }
+  // Rules across files, each in load-rules.ts.
+  const at = (loaded: LoadedActivation, field: readonly string[]) => locateField(sources.get(loaded.file)!, field);
+  issues.push(...duplicateNames(activations, at), ...unknownWarehouses(activations, at), ...phonesWithoutRegion(activations, at));
+  issues.push(...(await resolveDbtModels(activations, at, { cwd, env: options.env ?? {}, rel })));
 
   const bad = new Set(issues.filter((i) => i.severity === "error").map((i) => i.file));
   return {
     activations: activations.filter((a) => !bad.has(a.file)),
     issues: issues.sort(compareIssues),
-    files: [...new Set(files)].map(rel),
+    files: files.map(rel),
   };
 }

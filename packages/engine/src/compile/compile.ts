@@ -94,6 +94,95 @@ export function canonicalJson(value: unknown): string {
   );
 }
 
+type Activation = LoadedActivation["activation"];
+type Project = LoadedActivation["project"]["project"];
+
+/** What the activation reads: a query, a table, or the relation dbt built for its model. */
+function sourceOf(loaded: LoadedActivation): SyncPlan["source"] {
+  const a = loaded.activation;
+  if (a.source.dbt_model === undefined) {
+    return a.source.query !== undefined ? { kind: "query", text: a.source.query } : { kind: "table", text: a.source.table! };
+  }
+  // The loader resolves models through the manifest; without one there is no relation to read.
+  if (!loaded.dbt) {
+    throw new CompileError(
+      loaded.file,
+      "unresolved_dbt_model",
+      `dbt model "${a.source.dbt_model}" needs the dbt manifest to run: run \`dbt parse\` first, or set dbt.manifest_path in ferry.yml (or DBT_MANIFEST_PATH)`,
+    );
+  }
+  const { database, schema, name, uniqueId, quoted } = loaded.dbt;
+  return { kind: "dbt_model", text: a.source.dbt_model, uniqueId, relation: { database, schema, name, quoted } };
+}
+
+/** The mapped fields in TikTok's order, each with where it lands and whether it is personal data. */
+const mappingOf = (a: Activation): SyncPlan["mapping"] =>
+  TIKTOK_FIELDS.flatMap((f) => {
+    const from = a.mapping[f.name];
+    if (from === undefined) return [];
+    const source = typeof from === "string" ? { column: from } : { const: from.const };
+    return [{ field: f.name, from: source, pii: PII_FIELDS.has(f.name), target: f.target, sentAs: f.description }];
+  });
+
+/** The source columns a run reads: the event's, the mapped ones, the phone's region. */
+const columnsOf = (a: Activation, mapping: SyncPlan["mapping"]): string[] => [
+  ...new Set([
+    ...(typeof a.event === "object" ? [a.event.column] : []),
+    ...mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])),
+    ...(a.mapping.phone_region ? [a.mapping.phone_region] : []),
+  ]),
+];
+
+/** The coverage each mapped identifier must reach: one percentage applies to each, an object names its own. */
+function coverageOf(a: Activation): Record<string, number> | undefined {
+  const min = a.warnings.min_identifier_coverage_percent;
+  if (min === undefined) return undefined;
+  return Object.fromEntries(
+    (["email", "phone", "external_id"] as const).flatMap((id) => {
+      const at = typeof min === "number" ? min : min[id];
+      return a.mapping[id] !== undefined && at !== undefined ? [[id, at]] : [];
+    }),
+  );
+}
+
+/** What decides whether a row is sent: a rejection remembered under other settings is rechecked. */
+const mappingDigestOf = (a: Activation, region: string | undefined): string =>
+  sha256(
+    canonicalJson({
+      mapping: a.mapping,
+      // Only a column: the digests of activations with one name for every row stay as they were.
+      ...(typeof a.event === "object" ? { event: a.event } : {}),
+      region: region ?? null,
+      maxAge: a.destination.max_event_age_days,
+      ...(a.on_invalid_property === "reject_row" ? { onInvalidProperty: a.on_invalid_property } : {}),
+    }),
+  ).slice(0, 32);
+
+function destinationOf(a: Activation, project: Project): SyncPlan["destination"] {
+  const rps = a.destination.requests_per_second ?? project.defaults.requests_per_second;
+  return {
+    advertiserId: a.destination.advertiser_id,
+    ...(a.destination.event_set_id ? { eventSetId: a.destination.event_set_id } : {}),
+    accessTokenEnv: a.destination.access_token_env,
+    ...(a.destination.test_event_code ? { testEventCode: a.destination.test_event_code } : {}),
+    batchSize: a.destination.batch_size,
+    maxEventAgeDays: a.destination.max_event_age_days,
+    requestsInFlight: a.destination.requests_in_flight ?? project.defaults.requests_in_flight ?? DEFAULT_IN_FLIGHT,
+    ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
+  };
+}
+
+function warningsOf(a: Activation, project: Project): SyncPlan["warnings"] {
+  const coverage = coverageOf(a);
+  return {
+    enabled: a.warnings.enabled,
+    maxRejectedPercent: a.warnings.max_rejected_percent,
+    maxDroppedPercent: a.warnings.max_dropped_percent,
+    ...(coverage ? { minIdentifierCoverage: coverage } : {}),
+    labels: project.defaults.warnings.github_issue.labels,
+  };
+}
+
 /**
  * Compiles a validated activation and its project into a SyncPlan. Pure: the environment is an
  * input (only to learn the warehouse dialect; no value from it enters the plan).
@@ -111,67 +200,9 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
   }
   const urlEnv = configured?.url_env ?? "FERRY_WAREHOUSE_URL";
   const stateSchema = configured?.state_schema ?? "ferry";
-  let source: SyncPlan["source"];
-  if (a.source.dbt_model !== undefined) {
-    // The loader resolves models through the manifest; without one there is no relation to read.
-    if (!loaded.dbt) {
-      throw new CompileError(
-        loaded.file,
-        "unresolved_dbt_model",
-        `dbt model "${a.source.dbt_model}" needs the dbt manifest to run: run \`dbt parse\` first, or set dbt.manifest_path in ferry.yml (or DBT_MANIFEST_PATH)`,
-      );
-    }
-    const { database, schema, name, uniqueId, quoted } = loaded.dbt;
-    source = { kind: "dbt_model", text: a.source.dbt_model, uniqueId, relation: { database, schema, name, quoted } };
-  } else {
-    source = a.source.query !== undefined ? { kind: "query", text: a.source.query } : { kind: "table", text: a.source.table! };
-  }
-  const primaryKey = typeof a.source.primary_key === "string" ? [a.source.primary_key] : a.source.primary_key;
-
-  const mapping: SyncPlan["mapping"] = TIKTOK_FIELDS.flatMap((f) => {
-    const from = a.mapping[f.name];
-    if (from === undefined) return [];
-    return [
-      {
-        field: f.name,
-        from: typeof from === "string" ? { column: from } : { const: from.const },
-        pii: PII_FIELDS.has(f.name),
-        target: f.target,
-        sentAs: f.description,
-      },
-    ];
-  });
-  const columns = [
-    ...new Set([
-      ...(typeof a.event === "object" ? [a.event.column] : []),
-      ...mapping.flatMap((m) => ("column" in m.from ? [m.from.column] : [])),
-      ...(a.mapping.phone_region ? [a.mapping.phone_region] : []),
-    ]),
-  ];
+  const source = sourceOf(loaded);
+  const mapping = mappingOf(a);
   const region = a.phone_default_region ?? project.project.defaults.phone_default_region;
-  // One percentage applies to each mapped identifier; an object names its own.
-  const min = a.warnings.min_identifier_coverage_percent;
-  const coverage =
-    min === undefined
-      ? undefined
-      : Object.fromEntries(
-          (["email", "phone", "external_id"] as const).flatMap((id) => {
-            const at = typeof min === "number" ? min : min[id];
-            return a.mapping[id] !== undefined && at !== undefined ? [[id, at]] : [];
-          }),
-        );
-  const rps = a.destination.requests_per_second ?? project.project.defaults.requests_per_second;
-  // What decides whether a row is sent: a rejection remembered under other settings is rechecked.
-  const mappingDigest = sha256(
-    canonicalJson({
-      mapping: a.mapping,
-      // Only a column: the digests of activations with one name for every row stay as they were.
-      ...(typeof a.event === "object" ? { event: a.event } : {}),
-      region: region ?? null,
-      maxAge: a.destination.max_event_age_days,
-      ...(a.on_invalid_property === "reject_row" ? { onInvalidProperty: a.on_invalid_property } : {}),
-    }),
-  ).slice(0, 32);
   const extraction: Extraction = {
     activation: a.name,
     source:
@@ -180,19 +211,13 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
         : source.kind === "query"
           ? { query: source.text }
           : { table: source.text },
-    primaryKey,
-    columns,
+    primaryKey: typeof a.source.primary_key === "string" ? [a.source.primary_key] : a.source.primary_key,
+    columns: columnsOf(a, mapping),
     stateSchema,
   };
-
+  // The dialect, and so the SQL `ferry plan` shows, only when the URL is known.
   const url = env[urlEnv];
-  let dialect: DialectName | null = null;
-  let sql: SyncPlan["sql"] = null;
-  if (url) {
-    const d = dialectFor(url);
-    dialect = d.name;
-    sql = { text: renderNewRowsSql(d, extraction) };
-  }
+  const dialect = url ? dialectFor(url) : undefined;
 
   const body: Omit<SyncPlan, "contentHash"> = {
     planVersion: 1,
@@ -201,33 +226,18 @@ export function compile(loaded: LoadedActivation, env: Readonly<Record<string, s
     ...(loaded.positions ? { positions: loaded.positions } : {}),
     ...(a.description ? { description: a.description } : {}),
     event: a.event,
-    destination: {
-      advertiserId: a.destination.advertiser_id,
-      ...(a.destination.event_set_id ? { eventSetId: a.destination.event_set_id } : {}),
-      accessTokenEnv: a.destination.access_token_env,
-      ...(a.destination.test_event_code ? { testEventCode: a.destination.test_event_code } : {}),
-      batchSize: a.destination.batch_size,
-      maxEventAgeDays: a.destination.max_event_age_days,
-      requestsInFlight: a.destination.requests_in_flight ?? project.project.defaults.requests_in_flight ?? DEFAULT_IN_FLIGHT,
-      ...(rps !== undefined ? { requestsPerSecond: rps } : {}),
-    },
-    warehouse: { name: warehouseName, urlEnv, dialect, stateSchema },
+    destination: destinationOf(a, project.project),
+    warehouse: { name: warehouseName, urlEnv, dialect: dialect?.name ?? null, stateSchema },
     source,
     extraction,
-    mappingDigest,
-    sql,
+    mappingDigest: mappingDigestOf(a, region),
+    sql: dialect ? { text: renderNewRowsSql(dialect, extraction) } : null,
     mapping,
     mappingSpec: a.mapping,
     ...(region ? { phoneDefaultRegion: region } : {}),
     onInvalidProperty: a.on_invalid_property,
     schedule: { expression: a.schedule, cron: scheduleToCron(a.schedule) },
-    warnings: {
-      enabled: a.warnings.enabled,
-      maxRejectedPercent: a.warnings.max_rejected_percent,
-      maxDroppedPercent: a.warnings.max_dropped_percent,
-      ...(coverage ? { minIdentifierCoverage: coverage } : {}),
-      labels: project.project.defaults.warnings.github_issue.labels,
-    },
+    warnings: warningsOf(a, project.project),
   };
   // The file path and the dialect-specific SQL are where, not what: they stay out of the hash.
   const { file: _file, positions: _positions, sql: _sql, warehouse, ...hashed } = body;
