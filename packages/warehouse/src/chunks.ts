@@ -85,3 +85,33 @@ export async function* toChunks(raw: AsyncIterable<Row[]>, columns: readonly str
   }
   if (builder.length) yield builder.take();
 }
+
+/** A driver's rows in chunks of `size` (each through `each`, if given), stopping after a chunk once `signal` aborts. */
+export async function* inChunks(
+  rows: AsyncIterable<Row> | Iterable<Row>,
+  size: number,
+  signal?: AbortSignal,
+  each: (row: Row) => Row = (row) => row,
+): AsyncGenerator<Row[]> {
+  let chunk: Row[] = [];
+  const take = () => {
+    const taken = chunk;
+    chunk = [];
+    return taken;
+  };
+  if (Symbol.asyncIterator in rows) {
+    for await (const row of rows) {
+      if (chunk.push(each(row)) < size) continue;
+      yield take();
+      if (signal?.aborted) return;
+    }
+  } else {
+    // A synchronous iterator (SQLite's) is read without an await a row.
+    for (const row of rows) {
+      if (chunk.push(each(row)) < size) continue;
+      yield take();
+      if (signal?.aborted) return;
+    }
+  }
+  if (chunk.length) yield chunk;
+}

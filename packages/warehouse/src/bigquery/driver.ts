@@ -1,9 +1,11 @@
 import type { BigQuery, Query } from "@google-cloud/bigquery";
-import type { AckedRow, AckLog, Row } from "../contract.js";
+import type { AckLog, Row } from "../contract.js";
+import { inChunks } from "../chunks.js";
 import type { Driver, StateTarget } from "../driver.js";
 import { WarehouseError, type WarehouseErrorCode } from "../errors.js";
 import { loadOptional } from "../optional.js";
-import { renderInsert, slices } from "../sql/insert.js";
+import { insertInSlices } from "../sql/insert.js";
+import { bufferedAckLog } from "../state/store.js";
 import { bigquery } from "./dialect.js";
 
 // BigQuery through Google's official client. Authentication is the client's own (Application
@@ -126,30 +128,15 @@ export function bigqueryDriver(url: string, session: BigQuerySession = clientSes
    * Acknowledgements by load job (NDJSON): free, and not row-at-a-time DML within its quotas.
    * BigQuery takes 1,500 load jobs a table a day: a group of five thousand keys each.
    */
-  function loadAckLog(target: StateTarget, activation: string, runId: string): AckLog {
-    let rows: AckedRow[] = [];
-    return {
-      get size() {
-        return rows.length;
-      },
-      add(batch) {
-        rows.push(...batch);
-      },
-      async flush() {
-        const kept = rows;
-        rows = [];
-        if (kept.length === 0) return 0;
-        const at = Date.now();
-        const ndjson = kept
-          .map((r) =>
-            JSON.stringify({ activation, pk_hash: r.pkHash, event_id: r.eventId, event_time: r.eventTime, run_id: runId, acked_at: at }),
-          )
-          .join("\n");
-        await guarded(() => session.load(target.schema!, target.table, ndjson));
-        return kept.length;
-      },
-    };
-  }
+  const loadAckLog = (target: StateTarget, activation: string, runId: string): AckLog =>
+    bufferedAckLog((rows, at) => {
+      const ndjson = rows
+        .map((r) =>
+          JSON.stringify({ activation, pk_hash: r.pkHash, event_id: r.eventId, event_time: r.eventTime, run_id: runId, acked_at: at }),
+        )
+        .join("\n");
+      return guarded(() => session.load(target.schema!, target.table, ndjson));
+    });
 
   const driver: Driver = {
     dialect: bigquery,
@@ -158,17 +145,8 @@ export function bigqueryDriver(url: string, session: BigQuerySession = clientSes
     /** Google's result pages, read as a stream with backpressure. */
     async *stream(sql, { size, signal }) {
       const rows = session.stream(sql);
-      let chunk: Row[] = [];
       try {
-        for await (const row of rows) {
-          chunk.push(plainRow(row));
-          if (chunk.length >= size) {
-            yield chunk;
-            chunk = [];
-            if (signal?.aborted) return;
-          }
-        }
-        if (chunk.length) yield chunk;
+        yield* inChunks(rows, size, signal, plainRow);
       } catch (error) {
         throw classify(error);
       } finally {
@@ -179,13 +157,7 @@ export function bigqueryDriver(url: string, session: BigQuerySession = clientSes
     batch: async (statements) => {
       await driver.change(statements.join(";\n"));
     },
-    async insert(table, columns, rows, conflict) {
-      let written = 0;
-      for (const slice of slices(bigquery, rows, columns.length)) {
-        written += await driver.change(renderInsert(bigquery, table, columns, slice.length, conflict), slice.flat());
-      }
-      return written;
-    },
+    insert: (table, columns, rows, conflict) => insertInSlices(driver, table, columns, rows, conflict),
     createSchema: async (schema) => {
       await driver.change(
         `CREATE SCHEMA IF NOT EXISTS ${bigquery.quotePart(schema)}${location ? ` OPTIONS (location = '${location.replace(/'/g, "")}')` : ""}`,

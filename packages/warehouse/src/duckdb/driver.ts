@@ -1,8 +1,9 @@
 import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from "@duckdb/node-api";
-import type { AckedRow, AckLog, Row } from "../contract.js";
+import type { AckLog, Row } from "../contract.js";
 import type { Driver, StateTarget, StreamOptions } from "../driver.js";
 import { driverError, WarehouseError } from "../errors.js";
-import { renderInsert, slices } from "../sql/insert.js";
+import { insertInSlices } from "../sql/insert.js";
+import { bufferedAckLog } from "../state/store.js";
 import { duckdb } from "./dialect.js";
 
 type Api = typeof import("@duckdb/node-api");
@@ -153,37 +154,22 @@ export function duckdbDriver(url: string): Driver {
   }
 
   /** A run's acknowledgements through DuckDB's appender: no SQL to parse, no parameters to bind. */
-  function appendingAckLog(target: StateTarget, activation: string, runId: string): AckLog {
-    let rows: AckedRow[] = [];
-    return {
-      get size() {
-        return rows.length;
-      },
-      add(batch) {
-        rows.push(...batch);
-      },
-      async flush() {
-        const kept = rows;
-        rows = [];
-        if (kept.length === 0) return 0;
-        const at = BigInt(Date.now());
-        await serial(async (main) => {
-          const appender = await main.createAppender(target.table, target.schema);
-          for (const r of kept) {
-            appender.appendVarchar(activation);
-            appender.appendVarchar(r.pkHash);
-            appender.appendVarchar(r.eventId);
-            appender.appendBigInt(BigInt(r.eventTime));
-            appender.appendVarchar(runId);
-            appender.appendBigInt(at);
-            appender.endRow();
-          }
-          appender.closeSync();
-        });
-        return kept.length;
-      },
-    };
-  }
+  const appendingAckLog = (target: StateTarget, activation: string, runId: string): AckLog =>
+    bufferedAckLog((rows, at) =>
+      serial(async (main) => {
+        const appender = await main.createAppender(target.table, target.schema);
+        for (const r of rows) {
+          appender.appendVarchar(activation);
+          appender.appendVarchar(r.pkHash);
+          appender.appendVarchar(r.eventId);
+          appender.appendBigInt(BigInt(r.eventTime));
+          appender.appendVarchar(runId);
+          appender.appendBigInt(BigInt(at));
+          appender.endRow();
+        }
+        appender.closeSync();
+      }),
+    );
 
   const driver: Driver = {
     dialect: duckdb,
@@ -207,13 +193,7 @@ export function duckdbDriver(url: string): Driver {
           throw error;
         }
       }),
-    async insert(table, columns, rows, conflict) {
-      let written = 0;
-      for (const slice of slices(duckdb, rows, columns.length)) {
-        written += await driver.change(renderInsert(duckdb, table, columns, slice.length, conflict), slice.flat());
-      }
-      return written;
-    },
+    insert: (table, columns, rows, conflict) => insertInSlices(driver, table, columns, rows, conflict),
     createSchema: (schema) => driver.change(`CREATE SCHEMA IF NOT EXISTS ${duckdb.quotePart(schema)}`).then(() => undefined),
     async tableExists(schema, table) {
       const rows = await driver.query("SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?", [

@@ -1,9 +1,10 @@
 import type { Knex } from "knex";
 import type { Row } from "../contract.js";
+import { inChunks } from "../chunks.js";
 import type { Driver } from "../driver.js";
 import { driverError } from "../errors.js";
 import { knexPool } from "../knex-pool.js";
-import { renderInsert, slices } from "../sql/insert.js";
+import { insertInSlices } from "../sql/insert.js";
 import { mysql } from "./dialect.js";
 
 type Result = [Row[] | { affectedRows?: number }, unknown];
@@ -45,18 +46,9 @@ export function mysqlDriver(url: string): Driver {
       // knex would release into a destroyed pool (events.once would settle early, on "error").
       const closed = pool.holdOpen();
       rows.once("close", closed);
-      let chunk: Row[] = [];
       // Leaving the loop early destroys the stream, which releases the connection.
       try {
-        for await (const row of rows) {
-          chunk.push(row);
-          if (chunk.length >= size) {
-            yield chunk;
-            chunk = [];
-            if (signal?.aborted) return;
-          }
-        }
-        if (chunk.length) yield chunk;
+        yield* inChunks(rows, size, signal);
       } catch (error) {
         throw driverError(error, url);
       }
@@ -64,14 +56,8 @@ export function mysqlDriver(url: string): Driver {
     async batch(statements) {
       for (const sql of statements) await driver.change(sql);
     },
-    async insert(table, columns, rows, conflict) {
-      let written = 0;
-      for (const slice of slices(mysql, rows, columns.length)) {
-        // ON DUPLICATE KEY UPDATE counts an updated row twice; callers only compare with one.
-        written += await driver.change(renderInsert(mysql, table, columns, slice.length, conflict), slice.flat());
-      }
-      return written;
-    },
+    // ON DUPLICATE KEY UPDATE counts an updated row twice; callers only compare with one.
+    insert: (table, columns, rows, conflict) => insertInSlices(driver, table, columns, rows, conflict),
     // A schema is a database of the server.
     createSchema: (schema) => driver.change(`CREATE DATABASE IF NOT EXISTS ${mysql.quotePart(schema)}`).then(() => undefined),
     async tableExists(schema, table) {

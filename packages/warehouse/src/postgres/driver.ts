@@ -4,7 +4,7 @@ import type { Row } from "../contract.js";
 import type { Driver, StreamOptions } from "../driver.js";
 import { driverError } from "../errors.js";
 import { knexPool } from "../knex-pool.js";
-import { renderInsert, slices } from "../sql/insert.js";
+import { insertInSlices } from "../sql/insert.js";
 import { copyAckLog } from "./acked.js";
 import { chunkSink, copyOut, rowSink, type CopyColumn, type CopySink } from "./copy.js";
 import { postgres } from "./dialect.js";
@@ -90,19 +90,9 @@ export function postgresDriver(url: string): Driver {
         }),
       );
     },
-    async insert(table, columns, rows, conflict) {
-      let written = 0;
-      for (const slice of slices(postgres, rows, columns.length)) {
-        written += await driver.change(renderInsert(postgres, table, columns, slice.length, conflict), slice.flat());
-      }
-      return written;
-    },
-    async createSchema(schema) {
-      // IF NOT EXISTS is not safe to race: the loser of two creations gets a unique violation.
-      await driver.change(`CREATE SCHEMA IF NOT EXISTS ${postgres.quotePart(schema)}`).catch((error: Error) => {
-        if (!/duplicate key/.test(error.message)) throw error;
-      });
-    },
+    insert: (table, columns, rows, conflict) => insertInSlices(driver, table, columns, rows, conflict),
+    // Racing creations lose with a unique violation, which the state store takes as done.
+    createSchema: (schema) => driver.change(`CREATE SCHEMA IF NOT EXISTS ${postgres.quotePart(schema)}`).then(() => undefined),
     async tableExists(schema, table) {
       const [row] = await driver.query("SELECT to_regclass(?) IS NOT NULL AS found", [
         `${postgres.quotePart(schema ?? "public")}.${postgres.quotePart(table)}`,

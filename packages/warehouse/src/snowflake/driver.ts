@@ -1,9 +1,10 @@
 import type { Connection, ConnectionOptions, RowStatement } from "snowflake-sdk";
 import type { Row } from "../contract.js";
+import { inChunks } from "../chunks.js";
 import type { Driver } from "../driver.js";
 import { redact, WarehouseError, type WarehouseErrorCode } from "../errors.js";
 import { loadOptional } from "../optional.js";
-import { renderInsert, slices } from "../sql/insert.js";
+import { insertInSlices, renderInsert } from "../sql/insert.js";
 import { snowflake } from "./dialect.js";
 
 // Snowflake through its official Node driver. Not reachable from CI: this driver runs the
@@ -130,17 +131,8 @@ export function snowflakeDriver(url: string, session: SnowflakeSession = clientS
     /** The driver's result stream: chunks fetched in the background, with backpressure. */
     async *stream(sql, { size, signal }) {
       const rows = await session.stream(sql).catch((error: unknown) => Promise.reject(fail(error)));
-      let chunk: Row[] = [];
       try {
-        for await (const row of rows) {
-          chunk.push(hiddenLowered(row));
-          if (chunk.length >= size) {
-            yield chunk;
-            chunk = [];
-            if (signal?.aborted) return;
-          }
-        }
-        if (chunk.length) yield chunk;
+        yield* inChunks(rows, size, signal, hiddenLowered);
       } catch (error) {
         throw fail(error);
       } finally {
@@ -156,11 +148,7 @@ export function snowflakeDriver(url: string, session: SnowflakeSession = clientS
         const [counts] = await execute(renderInsert(snowflake, table, columns, 1), rows as unknown[]);
         return Number(Object.values(counts ?? {})[0] ?? rows.length);
       }
-      let written = 0;
-      for (const slice of slices(snowflake, rows, columns.length)) {
-        written += await driver.change(renderInsert(snowflake, table, columns, slice.length, conflict), slice.flat());
-      }
-      return written;
+      return insertInSlices(driver, table, columns, rows, conflict);
     },
     createSchema: async (schema) => {
       await driver.change(`CREATE SCHEMA IF NOT EXISTS ${snowflake.quotePart(schema)}`);

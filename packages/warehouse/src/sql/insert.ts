@@ -1,5 +1,5 @@
 import type { Dialect } from "../dialect.js";
-import type { Conflict } from "../driver.js";
+import type { Conflict, Driver } from "../driver.js";
 
 /** Rows a multi-row statement may carry under the dialect's limit on bound parameters. */
 export function slices<T>(dialect: Dialect, rows: readonly T[], columns: number): T[][] {
@@ -37,4 +37,19 @@ export function renderInsert(dialect: Dialect, table: string, columns: readonly 
       ].join(" ");
     }
   }
+}
+
+/** Rows inserted by multi-row statements under the dialect's limit on parameters; returns rows written. */
+export async function insertInSlices(
+  driver: Pick<Driver, "dialect" | "change">,
+  table: string,
+  columns: readonly string[],
+  rows: readonly (readonly unknown[])[],
+  conflict?: Conflict,
+): Promise<number> {
+  let written = 0;
+  for (const slice of slices(driver.dialect, rows, columns.length)) {
+    written += await driver.change(renderInsert(driver.dialect, table, columns, slice.length, conflict), slice.flat());
+  }
+  return written;
 }

@@ -1,6 +1,7 @@
 import type Database from "better-sqlite3";
 import { sha256 } from "../chunks.js";
 import type { Row } from "../contract.js";
+import { inChunks } from "../chunks.js";
 import type { Driver } from "../driver.js";
 import { driverError, WarehouseError } from "../errors.js";
 import { knexPool } from "../knex-pool.js";
@@ -70,16 +71,7 @@ export function sqliteDriver(url: string): Driver {
           conn.prepare(`CREATE TEMP TABLE ${copy} AS SELECT * FROM (\n${sql}\n)`).run();
           rows = conn.prepare(`SELECT * FROM temp.${copy}`).iterate() as IterableIterator<Row>;
         } else rows = conn.prepare(sql).iterate() as IterableIterator<Row>;
-        let chunk: Row[] = [];
-        for (const row of rows) {
-          chunk.push(row);
-          if (chunk.length >= size) {
-            yield chunk;
-            chunk = [];
-            if (signal?.aborted) return;
-          }
-        }
-        if (chunk.length) yield chunk;
+        yield* inChunks(rows, size, signal);
       } catch (error) {
         throw driverError(error, url);
       } finally {

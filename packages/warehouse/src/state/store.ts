@@ -7,11 +7,12 @@ const ACKED_COLUMNS = ["activation", "pk_hash", "event_id", "event_time", "run_i
 const MERGED = ["fingerprint", "reason", "message", "run_id", "rejected_at"] as const;
 const MESSAGE_MAX = 500;
 
-/** A run's acknowledgements kept in memory and inserted in one group at each flush. */
-export function insertingAckLog(driver: Driver, table: string, activation: string, runId: string): AckLog {
+/**
+ * A run's acknowledgements kept in memory and written in one group at each flush, by `write`
+ * (an INSERT, DuckDB's appender, BigQuery's load job), with the time they were recorded.
+ */
+export function bufferedAckLog(write: (rows: readonly AckedRow[], at: number) => Promise<unknown>): AckLog {
   let rows: AckedRow[] = [];
-  // Keyed logs skip a key the source repeated; an unkeyed log records it twice (counts are of distinct keys).
-  const conflict = driver.dialect.unkeyedLog ? undefined : { key: ["activation", "pk_hash"] };
   return {
     get size() {
       return rows.length;
@@ -23,13 +24,22 @@ export function insertingAckLog(driver: Driver, table: string, activation: strin
       const kept = rows;
       rows = [];
       if (kept.length === 0) return 0;
-      const at = Date.now();
-      const values = kept.map((r) => [activation, r.pkHash, r.eventId, r.eventTime, runId, at]);
-      await driver.insert(table, ACKED_COLUMNS, values, conflict);
+      await write(kept, Date.now());
       return kept.length;
     },
   };
 }
+
+/** Acknowledgements by multi-row INSERT; a keyed log skips a key the source repeated (counts are of distinct keys). */
+const insertingAckLog = (driver: Driver, table: string, activation: string, runId: string): AckLog =>
+  bufferedAckLog((rows, at) =>
+    driver.insert(
+      table,
+      ACKED_COLUMNS,
+      rows.map((r) => [activation, r.pkHash, r.eventId, r.eventTime, runId, at]),
+      driver.dialect.unkeyedLog ? undefined : { key: ["activation", "pk_hash"] },
+    ),
+  );
 
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -54,13 +64,13 @@ export function createStateStore(driver: Driver, options: { lockTable: boolean }
 
     async ensure(schema) {
       if (ensured.has(schema)) return;
-      if (dialect.schemas) await driver.createSchema(schema);
-      for (const group of stateDdl(dialect, schema, options.lockTable)) {
-        // Another run created it between IF NOT EXISTS's check and its creation (DuckDB: a write-write conflict): fine.
-        await driver.batch(group).catch((error: Error) => {
-          if (!/already exists|exists already|duplicate|write-write conflict/i.test(error.message)) throw error;
-        });
-      }
+      // Another run created it between IF NOT EXISTS's check and its creation (DuckDB: a
+      // write-write conflict): fine.
+      const raced = (error: Error) => {
+        if (!/already exists|exists already|duplicate|write-write conflict/i.test(error.message)) throw error;
+      };
+      if (dialect.schemas) await driver.createSchema(schema).catch(raced);
+      for (const group of stateDdl(dialect, schema, options.lockTable)) await driver.batch(group).catch(raced);
       ensured.add(schema);
     },
 
