@@ -72,7 +72,12 @@ describe("the bundled action, run as GitHub runs it", () => {
     await temp.drop();
   });
 
-  async function runAction(inputs: Record<string, string>, event: { name: string; payload: object }, bundle = BUNDLE): Promise<ActionRun> {
+  async function runAction(
+    inputs: Record<string, string>,
+    event: { name: string; payload: object },
+    bundle = BUNDLE,
+    extraEnv: Record<string, string> = {},
+  ): Promise<ActionRun> {
     const dir = path.join(tmpdir(), `ferry-action-${process.pid}-${Math.random().toString(36).slice(2)}`);
     const files = { event: `${dir}-event.json`, summary: `${dir}-summary.md`, output: `${dir}-output.txt` };
     await writeFile(files.event, JSON.stringify(event.payload));
@@ -98,6 +103,7 @@ describe("the bundled action, run as GitHub runs it", () => {
       INPUT_PATH: "activations",
       INPUT_ACTIVATIONS: "",
       ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
+      ...extraEnv,
     };
     const child = spawn(process.execPath, [bundle], { cwd, env });
     let stdout = "";
@@ -202,6 +208,15 @@ describe("the bundled action, run as GitHub runs it", () => {
         eventSetId: "7100000000000000004",
       }),
     );
+    // A Snowflake URL names the variables of its key and password: the runner is told to mask both.
+    const key = "-----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkq-----END PRIVATE KEY-----";
+    const masked = await runAction({ command: "validate" }, { name: "pull_request", payload: {} }, BUNDLE, {
+      SHOP_WAREHOUSE_URL: "snowflake://ferry@acme-xy12345/ANALYTICS?private_key_env=SF_KEY&password_env=SF_PASSWORD",
+      SF_KEY: key,
+      SF_PASSWORD: "hunter2-snow",
+    });
+    expect(masked.stdout).toContain(`::add-mask::${key}`);
+    expect(masked.stdout).toContain("::add-mask::hunter2-snow");
     // Validating needs no manifest: a warning on the file.
     const validate = await runAction({ command: "validate" }, { name: "pull_request", payload: {} });
     expect(validate.code).toBe(0);

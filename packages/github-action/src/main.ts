@@ -56,8 +56,13 @@ function maskSecrets(loaded: LoadResult, env: Env) {
       if (!value) continue;
       core.setSecret(value);
       try {
-        const password = new URL(value).password;
-        if (password) core.setSecret(decodeURIComponent(password));
+        const url = new URL(value);
+        if (url.password) core.setSecret(decodeURIComponent(url.password));
+        // A Snowflake URL names the variables holding its key or password: mask their values too.
+        for (const param of ["private_key_env", "password_env"]) {
+          const secret = env[url.searchParams.get(param) ?? ""];
+          if (secret) core.setSecret(secret);
+        }
       } catch {
         // not a URL
       }

@@ -4,7 +4,6 @@ it("exports a small, reviewed public surface", async () => {
   expect(Object.keys(await import("@ferry/warehouse")).sort()).toMatchInlineSnapshot(`
     [
       "DIALECTS",
-      "SCHEMES",
       "WarehouseError",
       "connect",
       "dialectFor",

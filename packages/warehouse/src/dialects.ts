@@ -10,7 +10,7 @@ import { sqlite } from "./sqlite/dialect.js";
 export const DIALECTS: Record<DialectName, Dialect> = { postgres, mysql, sqlite, duckdb, bigquery, snowflake };
 
 /** URL schemes, as users write them, and the dialect each names. */
-export const SCHEMES: Readonly<Record<string, DialectName>> = {
+const SCHEMES: Readonly<Record<string, DialectName>> = {
   "postgres:": "postgres",
   "postgresql:": "postgres",
   "mysql:": "mysql",

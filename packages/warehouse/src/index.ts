@@ -14,7 +14,7 @@ export type {
   Warehouse,
 } from "./contract.js";
 export type { Dialect, DialectName } from "./dialect.js";
-export { DIALECTS, dialectFor, SCHEMES } from "./dialects.js";
+export { DIALECTS, dialectFor } from "./dialects.js";
 export type { Driver } from "./driver.js";
 export { redact, WarehouseError, type WarehouseErrorCode } from "./errors.js";
 export { qualifiedState, relationName, selectedColumns, type Extraction, type Relation } from "./sql/extraction.js";
