@@ -9,6 +9,7 @@ import {
   activationYaml,
   createOrders,
   createTempWarehouse,
+  expectedSent,
   insertOrders,
   rawEmailOf,
   rawPhoneOf,
@@ -270,6 +271,38 @@ describe("the bundled action, run as GitHub runs it", () => {
       expect(sandbox.stats().accepted).toBeGreaterThan(0);
     } finally {
       await rm(checkout, { recursive: true, force: true });
+    }
+  });
+
+  it("runs on DuckDB from the bundle, its native part taken from the workspace, and says how to install it", async () => {
+    const duck = await createTempWarehouse("duckdb");
+    const seeding = connect(duck.url);
+    await createOrders(seeding);
+    await insertOrders(seeding, 1, 50, NOW);
+    await seeding.close();
+    const checkout = path.join(tmpdir(), `ferry-action-checkout-${process.pid}-${Math.random().toString(36).slice(2)}`);
+    await cp(path.join(ROOT, "dist"), checkout, { recursive: true });
+    const bundle = path.join(checkout, "index.js");
+    const run = () =>
+      runAction({ command: "run", activations: "orders" }, { name: "workflow_dispatch", payload: {} }, bundle, {
+        SHOP_WAREHOUSE_URL: duck.url,
+      });
+    try {
+      const missing = await run();
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain("DuckDB needs the @duckdb/node-bindings driver, which the Ferry action cannot bundle");
+      expect(missing.stdout).toContain("npm install --no-save @duckdb/node-bindings@");
+      expect(sandbox.stats().accepted).toBe(0);
+      // What the message says to do: the native part installed in the workspace.
+      await mkdir(path.join(cwd, "node_modules/@duckdb"), { recursive: true });
+      const bindings = path.dirname(require.resolve("@duckdb/node-bindings/package.json", { paths: [path.join(ROOT, "../warehouse")] }));
+      await symlink(bindings, path.join(cwd, "node_modules/@duckdb/node-bindings"), "dir");
+      const installed = await run();
+      expect(installed.code, installed.stdout).toBe(0);
+      expect(sandbox.stats().accepted).toBe(expectedSent(1, 50));
+    } finally {
+      await rm(checkout, { recursive: true, force: true });
+      await duck.drop();
     }
   });
 

@@ -29,9 +29,12 @@ async function loadApi(): Promise<Api> {
   try {
     return await import("@duckdb/node-api");
   } catch (error) {
+    const message = (error as Error).message;
+    // The GitHub Action's loader of the native part says what to install, and where: kept whole.
+    if (/cannot bundle|built for another Node/.test(message)) throw new WarehouseError("connection", message);
     throw new WarehouseError(
       "connection",
-      `DuckDB's driver could not be loaded (${(error as Error).message.split("\n")[0]}): install it with \`npm install @duckdb/node-api\``,
+      `DuckDB's driver could not be loaded (${message.split("\n")[0]}): install it with \`npm install @duckdb/node-api\``,
     );
   }
 }
