@@ -142,6 +142,49 @@ function concurrencyInput(): number | undefined {
   return n;
 }
 
+type Histories = Awaited<ReturnType<typeof historiesOf>>;
+
+/**
+ * One warning issue per activation whose warnings are enabled: opened, commented on or closed.
+ * A GitHub outage must not fail a sync that succeeded: it is a warning on the step.
+ */
+async function syncIssues(
+  selected: readonly SyncPlan[],
+  reports: readonly RunReport[],
+  histories: Histories,
+  env: Env,
+): Promise<Record<string, { url: string; number: number; action: string }>> {
+  const issues: Record<string, { url: string; number: number; action: string }> = {};
+  const token = core.getInput("github-token");
+  const [owner, repo] = (env["GITHUB_REPOSITORY"] ?? "").split("/");
+  if (!token || !owner || !repo) return issues;
+  const octokit = createOctokit({ token, baseUrl: env["GITHUB_API_URL"], log: (m) => core.warning(m) });
+  const runUrl = env["GITHUB_RUN_ID"]
+    ? `${env["GITHUB_SERVER_URL"] ?? "https://github.com"}/${owner}/${repo}/actions/runs/${env["GITHUB_RUN_ID"]}`
+    : undefined;
+  for (const report of reports) {
+    const plan = selected.find((p) => p.activation === report.activation)!;
+    if (!plan.warnings.enabled) continue;
+    try {
+      const result = await syncWarningIssue(octokit, {
+        owner,
+        repo,
+        report,
+        labels: plan.warnings.labels,
+        context: {
+          file: plan.file,
+          ...(runUrl ? { runUrl } : {}),
+          ...(histories[report.activation] ? { history: histories[report.activation] } : {}),
+        },
+      });
+      if (result.number && result.url) issues[report.activation] = { number: result.number, url: result.url, action: result.action };
+    } catch (error) {
+      core.warning(`could not update the warning issue of ${report.activation}: ${(error as Error).message}`);
+    }
+  }
+  return issues;
+}
+
 async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
   const eventName = env["GITHUB_EVENT_NAME"];
   const picked = chosen(candidates, env, event);
@@ -179,36 +222,7 @@ async function runMode(candidates: Candidate[], env: Env, event: EventPayload) {
     },
   });
   const histories = dryRun ? {} : await historiesOf(selected, reports, env);
-  const issues: Record<string, { url: string; number: number; action: string }> = {};
-  const token = core.getInput("github-token");
-  const [owner, repo] = (env["GITHUB_REPOSITORY"] ?? "").split("/");
-  if (token && owner && repo && !dryRun) {
-    const octokit = createOctokit({ token, baseUrl: env["GITHUB_API_URL"], log: (m) => core.warning(m) });
-    const runUrl = env["GITHUB_RUN_ID"]
-      ? `${env["GITHUB_SERVER_URL"] ?? "https://github.com"}/${owner}/${repo}/actions/runs/${env["GITHUB_RUN_ID"]}`
-      : undefined;
-    for (const report of reports) {
-      const plan = selected.find((p) => p.activation === report.activation)!;
-      if (!plan.warnings.enabled) continue;
-      try {
-        const result = await syncWarningIssue(octokit, {
-          owner,
-          repo,
-          report,
-          labels: plan.warnings.labels,
-          context: {
-            file: plan.file,
-            ...(runUrl ? { runUrl } : {}),
-            ...(histories[report.activation] ? { history: histories[report.activation] } : {}),
-          },
-        });
-        if (result.number && result.url) issues[report.activation] = { number: result.number, url: result.url, action: result.action };
-      } catch (error) {
-        // A GitHub outage must not fail a sync that succeeded: say so and go on.
-        core.warning(`could not update the warning issue of ${report.activation}: ${(error as Error).message}`);
-      }
-    }
-  }
+  const issues = dryRun ? {} : await syncIssues(selected, reports, histories, env);
   for (const report of reports)
     for (const w of report.warnings)
       core.warning(`${report.activation}: ${w.message} ${w.fix}`, {

@@ -60,36 +60,38 @@ async function insert(warehouse: Warehouse, table: string, rows: Record<string, 
  * (unusable emails and phones, no identifier, too old, in the future, bad values and
  * currencies, missing times) so the demo shows rejections and warnings too.
  */
+/** A made-up person: an untidy email and a French mobile written one of the ways people write it. */
+function personOf(random: () => number, pick: <T>(items: readonly T[]) => T): { email: string; phone: string } {
+  const first = pick(FIRST);
+  const last = pick(LAST);
+  const n = Math.floor(random() * 100);
+  const raw = `${first}.${last}${n}@${pick(DOMAINS)}`;
+  // Real data arrives untidy: mixed case, stray spaces.
+  const email = random() < 0.2 ? ` ${raw.toUpperCase()} ` : raw;
+  const digits = `6${Math.floor(10_000_000 + random() * 89_999_999)}`.replace(/^6(\d)/, "61$1").slice(0, 9);
+  const phone = pick([
+    `0${digits.replace(/(\d)(\d{2})(\d{2})(\d{2})(\d{2})/, "$1 $2 $3 $4 $5")}`,
+    `+33${digits}`,
+    `0033 ${digits}`,
+    `+33 (0)${digits}`,
+  ]);
+  return { email, phone };
+}
+
+/** The demo's tables, in types every embedded warehouse reads (SQLite, DuckDB). */
+const TABLES = [
+  "CREATE TABLE IF NOT EXISTS pos_orders (order_id TEXT PRIMARY KEY, purchased_at TEXT, email TEXT, phone TEXT, amount TEXT, currency TEXT, items INTEGER, store_id TEXT, line_items TEXT)",
+  "CREATE TABLE IF NOT EXISTS crm_leads (lead_id INTEGER PRIMARY KEY, qualified_at TEXT, email TEXT, phone TEXT, crm_contact_id TEXT, stage TEXT)",
+  "CREATE TABLE IF NOT EXISTS subscriptions (subscription_id INTEGER, customer_email TEXT, started_at TEXT, plan TEXT, monthly_price REAL, status TEXT, PRIMARY KEY (subscription_id, started_at))",
+];
+
 export async function seedDemo(warehouse: Warehouse, nowMs: number, counts: SeedCounts, firstId = 1): Promise<void> {
   const random = prng(42 + firstId);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
-  const person = () => {
-    const first = pick(FIRST);
-    const last = pick(LAST);
-    const n = Math.floor(random() * 100);
-    const raw = `${first}.${last}${n}@${pick(DOMAINS)}`;
-    // Real data arrives untidy: mixed case, stray spaces.
-    const email = random() < 0.2 ? ` ${raw.toUpperCase()} ` : raw;
-    const digits = `6${Math.floor(10_000_000 + random() * 89_999_999)}`.replace(/^6(\d)/, "61$1").slice(0, 9);
-    const phone = pick([
-      `0${digits.replace(/(\d)(\d{2})(\d{2})(\d{2})(\d{2})/, "$1 $2 $3 $4 $5")}`,
-      `+33${digits}`,
-      `0033 ${digits}`,
-      `+33 (0)${digits}`,
-    ]);
-    return { email, phone };
-  };
+  const person = () => personOf(random, pick);
   const recent = () => nowMs - Math.floor(random() * 20 * 86_400_000) - 3_600_000;
 
-  await warehouse.execute(
-    "CREATE TABLE IF NOT EXISTS pos_orders (order_id TEXT PRIMARY KEY, purchased_at TEXT, email TEXT, phone TEXT, amount TEXT, currency TEXT, items INTEGER, store_id TEXT, line_items TEXT)",
-  );
-  await warehouse.execute(
-    "CREATE TABLE IF NOT EXISTS crm_leads (lead_id INTEGER PRIMARY KEY, qualified_at TEXT, email TEXT, phone TEXT, crm_contact_id TEXT, stage TEXT)",
-  );
-  await warehouse.execute(
-    "CREATE TABLE IF NOT EXISTS subscriptions (subscription_id INTEGER, customer_email TEXT, started_at TEXT, plan TEXT, monthly_price REAL, status TEXT, PRIMARY KEY (subscription_id, started_at))",
-  );
+  for (const ddl of TABLES) await warehouse.execute(ddl);
 
   const orders = Array.from({ length: counts.pos_orders }, (_, i) => {
     const id = firstId + i;
