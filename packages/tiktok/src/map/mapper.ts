@@ -119,15 +119,33 @@ function field<T>(
 
 const REGION = /^[A-Z]{2}$/;
 
-/**
- * Compiles a mapping into a row → event function: column lookups and parsers are resolved once,
- * so the per-row work is only reading, normalising and hashing.
- */
-export function createMapper(options: MapperOptions): (row: Row, pkHash: string | null | undefined) => MapResult {
-  const { mapping, activation } = options;
-  const oldest = options.now - options.maxEventAgeDays * 86_400;
-  const newest = options.now + (options.futureSkewSeconds ?? 300);
-  const rejectRow = options.onInvalidProperty === "reject_row";
+type Rejected = Extract<MapResult, { ok: false }>;
+const rejected = (reason: RejectReason, field: string): Rejected => ({ ok: false, reason, field });
+
+/** The event's name from its column: one TikTok accepts, or a rejection naming the closest one. */
+function eventNameOf(raw: unknown): EventName | Rejected {
+  const parsed = parseEventName(raw);
+  if (parsed !== undefined) return parsed;
+  // The closest accepted name helps; the value itself is never repeated (it is the row's).
+  const near = typeof raw === "string" ? closest(raw.trim(), EVENT_NAMES) : undefined;
+  return { ok: false, reason: "invalid_event", field: "event", ...(near ? { hint: `closest accepted name: ${near}` } : {}) };
+}
+
+/** The user's own event_id: deduplication was asked for with it, so a missing one is not replaced by Ferry's. */
+const eventIdOf = (raw: unknown): string | Rejected => parseEventId(raw) ?? rejected("invalid_event_id", "event_id");
+
+/** Unix seconds within TikTok's window, or why not. */
+function eventTimeOf(raw: unknown, oldest: number, newest: number): number | Rejected {
+  const time = parseEventTime(raw);
+  if (time === undefined) return rejected("invalid_event_time", "event_time");
+  if (time < oldest) return rejected("event_too_old", "event_time");
+  if (time > newest) return rejected("event_in_future", "event_time");
+  return time;
+}
+
+/** Each mapped field's reader, resolved once: column lookups, parsers and rejection reasons. */
+function compileFields(options: MapperOptions) {
+  const { mapping } = options;
   const regionColumn = mapping.phone_region;
   const regionOf = (row: Row): string | undefined => {
     if (regionColumn !== undefined) {
@@ -139,7 +157,6 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     }
     return options.defaultRegion;
   };
-  const email = field(mapping.email, normalizeEmail, "invalid_email");
   const phone = field(
     mapping.phone,
     (raw, row) => normalizePhone(raw, regionOf(row)),
@@ -147,57 +164,48 @@ export function createMapper(options: MapperOptions): (row: Row, pkHash: string 
     (raw, row) =>
       regionOf(row) === undefined && typeof raw !== "bigint" && !/^\s*(\+|00)/.test(String(raw)) ? "phone_needs_region" : "invalid_phone",
   );
-  const externalId = field(mapping.external_id, normalizeExternalId, "invalid_external_id");
-  const value = field(mapping.value, parseValue, "invalid_value");
-  const currency = field(mapping.currency, parseCurrency, "invalid_currency");
-  const numItems = field(mapping.num_items, parseCount, "invalid_num_items");
-  const orderId = field(mapping.order_id, parseIdText, "invalid_order_id");
-  const shopId = field(mapping.shop_id, parseIdText, "invalid_shop_id");
-  const contentType = field(mapping.content_type, parseContentType, "invalid_content_type");
-  const description = field(mapping.description, parseText, "invalid_description");
-  const query = field(mapping.query, parseText, "invalid_query");
-  const limitedDataUse = field(mapping.limited_data_use, parseFlag, "invalid_limited_data_use");
   const properties = [
-    ["value", value],
-    ["currency", currency],
-    ["num_items", numItems],
-    ["order_id", orderId],
-    ["shop_id", shopId],
-    ["content_type", contentType],
-    ["description", description],
-    ["query", query],
+    ["value", field(mapping.value, parseValue, "invalid_value")],
+    ["currency", field(mapping.currency, parseCurrency, "invalid_currency")],
+    ["num_items", field(mapping.num_items, parseCount, "invalid_num_items")],
+    ["order_id", field(mapping.order_id, parseIdText, "invalid_order_id")],
+    ["shop_id", field(mapping.shop_id, parseIdText, "invalid_shop_id")],
+    ["content_type", field(mapping.content_type, parseContentType, "invalid_content_type")],
+    ["description", field(mapping.description, parseText, "invalid_description")],
+    ["query", field(mapping.query, parseText, "invalid_query")],
   ] as const;
-  const contents = field(mapping.contents, parseContents, "invalid_contents");
+  return {
+    email: field(mapping.email, normalizeEmail, "invalid_email"),
+    phone,
+    externalId: field(mapping.external_id, normalizeExternalId, "invalid_external_id"),
+    properties,
+    contents: field(mapping.contents, parseContents, "invalid_contents"),
+    limitedDataUse: field(mapping.limited_data_use, parseFlag, "invalid_limited_data_use"),
+  };
+}
+
+/**
+ * Compiles a mapping into a row → event function: column lookups and parsers are resolved once,
+ * so the per-row work is only reading, normalising and hashing.
+ */
+export function createMapper(options: MapperOptions): (row: Row, pkHash: string | null | undefined) => MapResult {
+  const { mapping, activation } = options;
+  const oldest = options.now - options.maxEventAgeDays * 86_400;
+  const newest = options.now + (options.futureSkewSeconds ?? 300);
+  const rejectRow = options.onInvalidProperty === "reject_row";
+  const { email, phone, externalId, properties, contents, limitedDataUse } = compileFields(options);
   const eventIdColumn = mapping.event_id;
   const spec = options.event;
   const eventColumn = typeof spec === "string" ? undefined : spec.column;
 
   return (row, pkHash) => {
     if (!pkHash) return { ok: false, reason: "missing_primary_key", field: "primary_key" };
-    let name: EventName;
-    if (eventColumn === undefined) name = spec as EventName;
-    else {
-      const raw = row[eventColumn];
-      const parsed = parseEventName(raw);
-      if (parsed === undefined) {
-        // The closest accepted name helps; the value itself is never repeated (it is the row's).
-        const near = typeof raw === "string" ? closest(raw.trim(), EVENT_NAMES) : undefined;
-        return { ok: false, reason: "invalid_event", field: "event", ...(near ? { hint: `closest accepted name: ${near}` } : {}) };
-      }
-      name = parsed;
-    }
-    let id: string;
-    if (eventIdColumn === undefined) id = eventId(activation, pkHash);
-    else {
-      // The user asked for deduplication with their own id: a missing one is not replaced by ours.
-      const parsed = parseEventId(row[eventIdColumn]);
-      if (parsed === undefined) return { ok: false, reason: "invalid_event_id", field: "event_id" };
-      id = parsed;
-    }
-    const time = parseEventTime(row[mapping.event_time]);
-    if (time === undefined) return { ok: false, reason: "invalid_event_time", field: "event_time" };
-    if (time < oldest) return { ok: false, reason: "event_too_old", field: "event_time" };
-    if (time > newest) return { ok: false, reason: "event_in_future", field: "event_time" };
+    const name = eventColumn === undefined ? (spec as EventName) : eventNameOf(row[eventColumn]);
+    if (typeof name !== "string") return name;
+    const id = eventIdColumn === undefined ? eventId(activation, pkHash) : eventIdOf(row[eventIdColumn]);
+    if (typeof id !== "string") return id;
+    const time = eventTimeOf(row[mapping.event_time], oldest, newest);
+    if (typeof time !== "number") return time;
 
     let dropped: Dropped[] | undefined;
     const user: TikTokEvent["user"] = {};
