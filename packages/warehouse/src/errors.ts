@@ -70,10 +70,21 @@ function driverMessage(message: string): string {
   return rest.length > 500 ? `${rest.slice(0, 500)}…` : rest;
 }
 
-/** A driver's error as a WarehouseError: classified by its code, its message without the URL or SQL. */
+const EMAIL = /[^\s"'`(),;:<>]+@[^\s"'`(),;:<>]+\.[^\s"'`(),;:<>]+/g;
+/** A number written as phones are: a + or a leading 0, then at least eight digits with separators. */
+const PHONE = /(?:\+|\b0)\d[\d .()-]{6,}\d/g;
+
+/**
+ * A driver's message with what looks like an email or a phone number replaced: a warehouse
+ * quotes the value it could not convert ("invalid input syntax for type integer: …"), and the
+ * message travels to the run report, the log and a GitHub issue.
+ */
+export const withoutPersonalData = (message: string): string => message.replace(EMAIL, "<email>").replace(PHONE, "<phone>");
+
+/** A driver's error as a WarehouseError: classified by its code, its message without the URL, SQL or personal data. */
 export function driverError(error: unknown, url: string, code: WarehouseErrorCode = "query"): WarehouseError {
   if (error instanceof WarehouseError) return error;
   const e = error as { message?: string; code?: string | number };
   const kind = (e.code !== undefined ? DRIVER_CODES[String(e.code)] : undefined) ?? code;
-  return new WarehouseError(kind, redact(driverMessage(e.message ?? String(error)), url));
+  return new WarehouseError(kind, withoutPersonalData(redact(driverMessage(e.message ?? String(error)), url)));
 }

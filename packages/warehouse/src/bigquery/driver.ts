@@ -2,7 +2,7 @@ import type { BigQuery, Query } from "@google-cloud/bigquery";
 import type { AckLog, Row } from "../contract.js";
 import { inChunks } from "../chunks.js";
 import type { Driver, StateTarget } from "../driver.js";
-import { WarehouseError, type WarehouseErrorCode } from "../errors.js";
+import { WarehouseError, withoutPersonalData, type WarehouseErrorCode } from "../errors.js";
 import { loadOptional } from "../optional.js";
 import { insertInSlices } from "../sql/insert.js";
 import { bufferedAckLog } from "../state/store.js";
@@ -53,7 +53,7 @@ function classify(error: unknown): WarehouseError {
         : e.code === "ENOTFOUND" || e.code === "ECONNREFUSED"
           ? "connection"
           : "query";
-  return new WarehouseError(code, message);
+  return new WarehouseError(code, withoutPersonalData(message));
 }
 
 /** Query parameters need a type where their value does not tell it (NULL), so every one is given. */

@@ -2,7 +2,7 @@ import type { Connection, ConnectionOptions, RowStatement } from "snowflake-sdk"
 import type { Row } from "../contract.js";
 import { inChunks } from "../chunks.js";
 import type { Driver } from "../driver.js";
-import { redact, WarehouseError, type WarehouseErrorCode } from "../errors.js";
+import { redact, WarehouseError, withoutPersonalData, type WarehouseErrorCode } from "../errors.js";
 import { loadOptional } from "../optional.js";
 import { insertInSlices, renderInsert } from "../sql/insert.js";
 import { snowflake } from "./dialect.js";
@@ -74,7 +74,7 @@ const failure =
     const e = error as { code?: string | number; message?: string };
     const code: WarehouseErrorCode =
       String(e.code) === "390100" || String(e.code) === "390144" ? "authentication" : String(e.code) === "003001" ? "permission" : "query";
-    return new WarehouseError(code, redact(String(e.message ?? error).slice(0, 500), url));
+    return new WarehouseError(code, withoutPersonalData(redact(String(e.message ?? error).slice(0, 500), url)));
   };
 
 /** The Node driver as a session, connected on first use. */
